@@ -40,7 +40,12 @@ static void Publicize(TypeDefinition type)
         // Keep explicit interface implementations private: making them public would clash by name.
         if (method.IsPrivate && method.Overrides.Count > 0)
             continue;
-        method.IsPublic = true;
+        // Members meant for derived classes become protected, so that overrides outside the
+        // assembly keep the accessibility C# expects of them.
+        if (method.IsFamilyAndAssembly || method.IsFamilyOrAssembly)
+            method.IsFamily = true;
+        else if (!method.IsFamily)
+            method.IsPublic = true;
     }
 
     foreach (var field in type.Fields)
@@ -48,6 +53,9 @@ static void Publicize(TypeDefinition type)
         // Compiler-generated backing fields would collide with their properties' names.
         if (field.Name.Contains('<') || type.Events.Any(e => e.Name == field.Name))
             continue;
-        field.IsPublic = true;
+        if (field.IsFamilyAndAssembly || field.IsFamilyOrAssembly)
+            field.IsFamily = true;
+        else if (!field.IsFamily)
+            field.IsPublic = true;
     }
 }

@@ -1,0 +1,27 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Model;
+
+/// <summary>TorchSharp's <c>nn.LSTM</c> as an encoder: [T, B, I] → the last step's output [B, H].</summary>
+internal sealed class LstmEncoder : nn.Module<Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // Field name is the state-dict key.
+    private readonly LSTM lstm;
+#pragma warning restore IDE1006
+
+    public LstmEncoder(int inputSize, int hiddenSize, int numberOfLayers) : base(nameof(LstmEncoder))
+    {
+        lstm = nn.LSTM(inputSize, hiddenSize, numLayers: numberOfLayers);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        var (output, hn, cn) = lstm.forward(input);
+        hn.Dispose();
+        cn.Dispose();
+        return output.select(0, output.shape[0] - 1);
+    }
+}

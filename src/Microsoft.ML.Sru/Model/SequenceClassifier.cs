@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Model;
+
+/// <summary>
+/// A recurrent encoder and a linear head on its last step: flattened features [B, T·S] → class
+/// logits [B, C]. SRU and LSTM classifiers differ only in the encoder.
+/// </summary>
+internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
+{
+    private readonly NetworkSpec _spec;
+
+#pragma warning disable IDE1006 // Field names are the state-dict keys.
+    private readonly nn.Module<Tensor, Tensor> encoder;
+    private readonly Linear head;
+#pragma warning restore IDE1006
+
+    public SequenceClassifier(NetworkSpec spec) : base(nameof(SequenceClassifier))
+    {
+        _spec = spec;
+        encoder = spec.Cell switch
+        {
+            RecurrentCellKind.Sru => new SruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers, spec.UseHighway),
+            RecurrentCellKind.Lstm => new LstmEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
+            _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Cell, "Unknown recurrent cell."),
+        };
+        head = nn.Linear(spec.HiddenSize, spec.ClassCount);
+        RegisterComponents();
+    }
+
+    public NetworkSpec Spec => _spec;
+
+    /// <summary>The SRU layers, for swapping their recurrence; empty for other cells.</summary>
+    public IEnumerable<SruLayer> SruLayers => encoder is SruEncoder sru ? sru.Layers : Enumerable.Empty<SruLayer>();
+
+    public override Tensor forward(Tensor features)
+    {
+        long batch = features.shape[0];
+        // Batch-major rows become time-major sequences: [B, T, S] → [T, B, S].
+        Tensor sequences = features.view(batch, _spec.SequenceLength, _spec.StepSize).transpose(0, 1);
+        return head.forward(encoder.forward(sequences));
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Model;
+
+namespace Microsoft.ML.Sru;
+
+/// <summary>
+/// Trains an LSTM sequence classifier (TorchSharp's <c>nn.LSTM</c>) with the same data path, training
+/// loop and persistence as <see cref="SruTrainer"/>. Create it with <c>mlContext.MulticlassClassification.Trainers.Lstm(...)</c>.
+/// </summary>
+public sealed class LstmTrainer : RecurrentTrainerBase
+{
+    internal const string LoadName = "LstmMulticlass";
+
+    /// <summary>Options for <see cref="LstmTrainer"/>.</summary>
+    public sealed class Options : RecurrentTrainerOptions
+    {
+    }
+
+    private readonly Options _lstmOptions;
+
+    internal LstmTrainer(IHostEnvironment env, Options options)
+        : base(env, LoadName, options)
+    {
+        _lstmOptions = options;
+    }
+
+    private protected override NetworkSpec CreateSpec(int stepSize, int classCount) => new(
+        RecurrentCellKind.Lstm, _lstmOptions.SequenceLength, stepSize, _lstmOptions.HiddenSize, _lstmOptions.NumberOfLayers, classCount, UseHighway: false);
+}

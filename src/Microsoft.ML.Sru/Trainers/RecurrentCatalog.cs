@@ -1,0 +1,75 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru;
+
+namespace Microsoft.ML;
+
+/// <summary>Catalog methods that create the SRU and LSTM sequence classifiers.</summary>
+public static class RecurrentCatalog
+{
+    /// <summary>
+    /// Creates an <see cref="SruTrainer"/>: a feature vector of length L is read as <paramref name="sequenceLength"/>
+    /// steps of L / sequenceLength values, and classified by stacked SRU layers and a linear head.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column (use MapValueToKey first).</param>
+    /// <param name="featureColumnName">Fixed-size vector of Single.</param>
+    /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
+    /// <param name="hiddenSize">Width of each recurrent layer.</param>
+    /// <param name="numberOfLayers">Number of stacked layers.</param>
+    /// <param name="maxEpoch">Passes over the training data.</param>
+    public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
+        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        => Sru(catalog, new SruTrainer.Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            SequenceLength = sequenceLength,
+            HiddenSize = hiddenSize,
+            NumberOfLayers = numberOfLayers,
+            MaxEpoch = maxEpoch,
+        });
+
+    /// <summary>Creates an <see cref="SruTrainer"/> with every option.</summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="options">Trainer options; invalid values are rejected here, naming the option.</param>
+    public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, SruTrainer.Options options)
+        => new(EnvironmentOf(catalog), options);
+
+    /// <summary>
+    /// Creates an <see cref="LstmTrainer"/>: a feature vector of length L is read as <paramref name="sequenceLength"/>
+    /// steps of L / sequenceLength values, and classified by stacked LSTM layers and a linear head.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column (use MapValueToKey first).</param>
+    /// <param name="featureColumnName">Fixed-size vector of Single.</param>
+    /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
+    /// <param name="hiddenSize">Width of each recurrent layer.</param>
+    /// <param name="numberOfLayers">Number of stacked layers.</param>
+    /// <param name="maxEpoch">Passes over the training data.</param>
+    public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
+        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        => Lstm(catalog, new LstmTrainer.Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            SequenceLength = sequenceLength,
+            HiddenSize = hiddenSize,
+            NumberOfLayers = numberOfLayers,
+            MaxEpoch = maxEpoch,
+        });
+
+    /// <summary>Creates an <see cref="LstmTrainer"/> with every option.</summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="options">Trainer options; invalid values are rejected here, naming the option.</param>
+    public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, LstmTrainer.Options options)
+        => new(EnvironmentOf(catalog), options);
+
+    private static IHostEnvironment EnvironmentOf(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return CatalogUtils.GetEnvironment(catalog);
+    }
+}

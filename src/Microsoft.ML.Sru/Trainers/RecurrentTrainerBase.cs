@@ -1,0 +1,129 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Runtime;
+using Microsoft.ML.Sru.Trainers;
+using Microsoft.ML.Trainers;
+using TorchSharp;
+
+namespace Microsoft.ML.Sru;
+
+/// <summary>
+/// The trainer SRU and LSTM classifiers share: reads the key-typed label and the fixed-size feature
+/// vector, trains a <see cref="SequenceClassifier"/> with Adam, and produces the standard multiclass
+/// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
+/// </summary>
+public abstract class RecurrentTrainerBase
+    : TrainerEstimatorBase<MulticlassPredictionTransformer<RecurrentModelParameters>, RecurrentModelParameters>
+{
+    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false);
+
+    // TorchSharp's global generator seeds initial weights; builds from different threads must not interleave.
+    private static readonly object SeedLock = new();
+
+    private readonly RecurrentTrainerOptions _options;
+
+    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentTrainerOptions options)
+        : base(Contracts.CheckRef(env, nameof(env)).Register(name),
+              TrainerUtils.MakeR4VecFeature(ValidatedOptions(options).FeatureColumnName),
+              TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
+    {
+        _options = options;
+    }
+
+    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed.</summary>
+    public override TrainerInfo Info => TrainerInfoValue;
+
+    /// <inheritdoc/>
+    protected override PredictionKind PredictionKind => PredictionKind.MulticlassClassification;
+
+    /// <summary>The most classes a label may have.</summary>
+    public const int MaxClassCount = NetworkSpec.MaxClasses;
+
+    private protected abstract NetworkSpec CreateSpec(int stepSize, int classCount);
+
+    private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options;
+    }
+
+    internal static ArgumentOutOfRangeException LabelNotKey(string column, DataViewType actual) => new(column,
+        $"Label column '{column}' must be a key type (Key<UInt32>), but it is {actual}. Put mlContext.Transforms.Conversion.MapValueToKey(\"{column}\") before the trainer, as with every ML.NET multiclass trainer.");
+
+    /// <inheritdoc/>
+    protected override void CheckLabelCompatible(SchemaShape.Column labelCol)
+    {
+        if (!labelCol.IsKey || labelCol.Kind != SchemaShape.Column.VectorKind.Scalar || labelCol.ItemType != NumberDataViewType.UInt32)
+            throw LabelNotKey(labelCol.Name, labelCol.ItemType);
+    }
+
+    /// <inheritdoc/>
+    protected override SchemaShape.Column[] GetOutputColumnsCore(SchemaShape inputSchema)
+    {
+        if (!inputSchema.TryFindColumn(LabelColumn.Name, out var labelCol))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{LabelColumn.Name}' was not found.");
+        var predictedLabelAnnotations = new SchemaShape(labelCol.Annotations
+            .Where(a => a.Name == AnnotationUtils.Kinds.KeyValues)
+            .Concat(AnnotationUtils.GetTrainerOutputAnnotation()));
+        return new[]
+        {
+            new SchemaShape.Column(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(labelCol))),
+            new SchemaShape.Column(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
+                predictedLabelAnnotations),
+        };
+    }
+
+    /// <inheritdoc/>
+    protected override MulticlassPredictionTransformer<RecurrentModelParameters> MakeTransformer(RecurrentModelParameters model, DataViewSchema trainSchema)
+        => new(Host, model, trainSchema, FeatureColumn.Name, LabelColumn.Name);
+
+    /// <inheritdoc/>
+    protected override RecurrentModelParameters TrainModelCore(TrainContext context)
+    {
+        Host.CheckValue(context, nameof(context));
+        TorchRuntime.EnsureLoaded();
+        RoleMappedData data = context.TrainingSet;
+        DataViewSchema.Column labelColumn = data.Schema.Label
+            ?? throw new ArgumentOutOfRangeException(_options.LabelColumnName, $"Label column '{_options.LabelColumnName}' was not found.");
+        DataViewSchema.Column featureColumn = data.Schema.Feature
+            ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
+
+        using IChannel ch = Host.Start("Training");
+        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount);
+        if (set.FeatureCount % _options.SequenceLength != 0)
+            throw new ArgumentOutOfRangeException(featureColumn.Name,
+                $"Feature column '{featureColumn.Name}' has {set.FeatureCount} values, which SequenceLength = {_options.SequenceLength} does not divide into equal time steps.");
+        if (set.SkippedMissingLabel > 0)
+            ch.Warning("Skipped {0} rows with a missing label in column '{1}'.", set.SkippedMissingLabel, labelColumn.Name);
+        if (set.SkippedNonFiniteFeatures > 0)
+            ch.Warning("Skipped {0} rows with NaN or infinite values in column '{1}'.", set.SkippedNonFiniteFeatures, featureColumn.Name);
+        if (set.RowCount == 0)
+            throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
+
+        torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
+        NetworkSpec spec = CreateSpec(set.FeatureCount / _options.SequenceLength, set.ClassCount);
+        int seed = Host.Rand.Next();
+        SequenceClassifier network;
+        lock (SeedLock)
+        {
+            torch.manual_seed(seed);
+            network = spec.Build();
+        }
+
+        try
+        {
+            network.to(device);
+            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set);
+            network.to(torch.CPU);
+            return new RecurrentModelParameters(Host, network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+}

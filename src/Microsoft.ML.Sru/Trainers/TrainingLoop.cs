@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Trainers;
+
+/// <summary>
+/// Mini-batch training: shuffled batches each epoch, cross-entropy, Adam, gradient clipping, a decaying
+/// learning rate, progress through the ML.NET channel, and a check for cancellation between batches.
+/// Every batch runs in its own dispose scope, so memory stays flat however long training runs.
+/// </summary>
+internal sealed class TrainingLoop
+{
+    private readonly IHost _host;
+    private readonly IChannel _channel;
+    private readonly RecurrentTrainerOptions _options;
+    private readonly Device _device;
+    private readonly int _seed;
+
+    public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, Device device, int seed)
+    {
+        _host = host;
+        _channel = channel;
+        _options = options;
+        _device = device;
+        _seed = seed;
+    }
+
+    public void Run(SequenceClassifier network, TrainingSet set)
+    {
+        network.train();
+        var parameters = network.parameters().ToArray();
+        using var optimizer = optim.Adam(parameters, _options.LearningRate);
+        var random = new Random(_seed);
+        int[] order = Enumerable.Range(0, set.RowCount).ToArray();
+        int batchCapacity = Math.Min(_options.BatchSize, set.RowCount);
+        var featureBuffer = new float[batchCapacity * set.FeatureCount];
+        var labelBuffer = new long[batchCapacity];
+        int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
+        double learningRate = _options.LearningRate;
+
+        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps.",
+            network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
+            set.ClassCount, _options.MaxEpoch, stepsPerEpoch);
+
+        for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            random.Shuffle(order);
+            double lossSum = 0, windowLoss = 0;
+            long correct = 0, seen = 0, windowCorrect = 0, windowSeen = 0;
+            for (int step = 0; step < stepsPerEpoch; step++)
+            {
+                // Stops between batches when the host (MLContext) is cancelled.
+                _host.CheckAlive();
+                int start = step * _options.BatchSize;
+                int rows = Math.Min(_options.BatchSize, set.RowCount - start);
+                for (int i = 0; i < rows; i++)
+                {
+                    int row = order[start + i];
+                    Array.Copy(set.Features, (long)row * set.FeatureCount, featureBuffer, (long)i * set.FeatureCount, set.FeatureCount);
+                    labelBuffer[i] = set.Labels[row];
+                }
+
+                using var scope = NewDisposeScope();
+                Tensor x = tensor(featureBuffer.AsSpan(0, rows * set.FeatureCount).ToArray(), new long[] { rows, set.FeatureCount }, device: _device);
+                Tensor y = tensor(labelBuffer.AsSpan(0, rows).ToArray(), new long[] { rows }, device: _device);
+                Tensor logits = network.forward(x);
+                Tensor loss = nn.functional.cross_entropy(logits, y);
+                optimizer.zero_grad();
+                loss.backward();
+                if (_options.GradientClipNorm > 0)
+                    nn.utils.clip_grad_norm_(parameters, _options.GradientClipNorm);
+                optimizer.step();
+
+                float lossValue = loss.item<float>();
+                if (!float.IsFinite(lossValue))
+                    throw new InvalidOperationException(
+                        $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step + 1}. Lower LearningRate or set GradientClipNorm.");
+                long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
+                lossSum += lossValue * rows;
+                windowLoss += lossValue * rows;
+                correct += batchCorrect;
+                windowCorrect += batchCorrect;
+                seen += rows;
+                windowSeen += rows;
+
+                if ((step + 1) % _options.LogEveryNSteps == 0)
+                {
+                    _channel.Info("Epoch {0}, step {1}/{2}: loss {3:F4}, accuracy {4:P2} (last {5} steps).",
+                        epoch, step + 1, stepsPerEpoch, windowLoss / windowSeen, (double)windowCorrect / windowSeen, _options.LogEveryNSteps);
+                    windowLoss = 0;
+                    windowCorrect = windowSeen = 0;
+                }
+            }
+
+            _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}, learning rate {4:G3}, {5:F1} s.",
+                epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen, learningRate, clock.Elapsed.TotalSeconds);
+
+            learningRate *= _options.LearningRateDecay;
+            foreach (var group in optimizer.ParamGroups)
+                group.LearningRate = learningRate;
+        }
+        network.eval();
+    }
+}
