@@ -21,15 +21,7 @@ public static class RecurrentCatalog
     public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
         int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
-        => Sru(catalog, new SruTrainer.Options
-        {
-            LabelColumnName = labelColumnName,
-            FeatureColumnName = featureColumnName,
-            SequenceLength = sequenceLength,
-            HiddenSize = hiddenSize,
-            NumberOfLayers = numberOfLayers,
-            MaxEpoch = maxEpoch,
-        });
+        => Sru(catalog, Simple(new SruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="SruTrainer"/> with every option.</summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
@@ -51,21 +43,26 @@ public static class RecurrentCatalog
     public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
         int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
-        => Lstm(catalog, new LstmTrainer.Options
-        {
-            LabelColumnName = labelColumnName,
-            FeatureColumnName = featureColumnName,
-            SequenceLength = sequenceLength,
-            HiddenSize = hiddenSize,
-            NumberOfLayers = numberOfLayers,
-            MaxEpoch = maxEpoch,
-        });
+        => Lstm(catalog, Simple(new LstmTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="LstmTrainer"/> with every option.</summary>
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
     /// <param name="options">Trainer options; invalid values are rejected here, naming the option.</param>
     public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, LstmTrainer.Options options)
         => new(EnvironmentOf(catalog), options);
+
+    private static T Simple<T>(T options, string labelColumnName, string featureColumnName, int sequenceLength,
+        int hiddenSize, int numberOfLayers, int maxEpoch)
+        where T : RecurrentTrainerOptions
+    {
+        options.LabelColumnName = labelColumnName;
+        options.FeatureColumnName = featureColumnName;
+        options.SequenceLength = sequenceLength;
+        options.HiddenSize = hiddenSize;
+        options.NumberOfLayers = numberOfLayers;
+        options.MaxEpoch = maxEpoch;
+        return options;
+    }
 
     private static IHostEnvironment EnvironmentOf(MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog)
     {

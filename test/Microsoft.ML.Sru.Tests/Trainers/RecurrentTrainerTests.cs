@@ -5,27 +5,22 @@ namespace Microsoft.ML.Sru.Tests.Trainers;
 [TestClass]
 public sealed class RecurrentTrainerTests
 {
-    private static SruTrainer.Options FastSru(int epochs = 12) => new()
-    {
-        SequenceLength = OrderedMarkers.Steps,
-        HiddenSize = 32,
-        NumberOfLayers = 2,
-        MaxEpoch = epochs,
-        BatchSize = 32,
-        LearningRate = 0.01f,
-        LearningRateDecay = 0.9f,
-    };
+    private static SruTrainer.Options FastSru(int epochs = 12) => Fast(new SruTrainer.Options(), epochs);
 
-    private static LstmTrainer.Options FastLstm(int epochs = 12) => new()
+    private static LstmTrainer.Options FastLstm(int epochs = 12) => Fast(new LstmTrainer.Options(), epochs);
+
+    /// <summary>Small and quick settings for the synthetic task.</summary>
+    private static T Fast<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
-        SequenceLength = OrderedMarkers.Steps,
-        HiddenSize = 32,
-        NumberOfLayers = 2,
-        MaxEpoch = epochs,
-        BatchSize = 32,
-        LearningRate = 0.01f,
-        LearningRateDecay = 0.9f,
-    };
+        options.SequenceLength = OrderedMarkers.Steps;
+        options.HiddenSize = 32;
+        options.NumberOfLayers = 2;
+        options.MaxEpoch = epochs;
+        options.BatchSize = 32;
+        options.LearningRate = 0.01f;
+        options.LearningRateDecay = 0.9f;
+        return options;
+    }
 
     [TestMethod]
     public void Sru_learns_an_order_dependent_task_and_evaluates_with_standard_metrics()
