@@ -3,6 +3,9 @@ namespace Microsoft.ML.Sru.Model;
 /// <summary>The binary form of a <see cref="NetworkSpec"/> inside the model zip.</summary>
 internal static class ModelSpecFormat
 {
+    /// <summary>Bytes <see cref="Write"/> produces.</summary>
+    public const int Size = 6 * sizeof(int) + 1;
+
     public static void Write(BinaryWriter writer, NetworkSpec spec)
     {
         writer.Write((int)spec.Cell);
@@ -12,6 +15,18 @@ internal static class ModelSpecFormat
         writer.Write(spec.NumberOfLayers);
         writer.Write(spec.ClassCount);
         writer.Write(spec.UseHighway);
+    }
+
+    /// <summary>
+    /// The spec in its canonical binary form: what the weights' SHA-256 covers besides the weights themselves,
+    /// so that a damaged network description cannot pair with intact weights into a different model.
+    /// </summary>
+    public static byte[] ToBytes(NetworkSpec spec)
+    {
+        using var buffer = new MemoryStream(Size);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            Write(writer, spec);
+        return buffer.ToArray();
     }
 
     /// <summary>Reads and validates; throws <see cref="FormatException"/> for values no saved model can have.</summary>

@@ -25,22 +25,58 @@ internal sealed record NetworkSpec(
 
     public const int MaxClasses = 100_000;
 
+    /// <summary>The largest feature vector a network may read: <see cref="MaxSize"/> × 16 values.</summary>
+    public const long MaxFeatureCount = MaxSize * 16L;
+
+    /// <summary>
+    /// A lower bound on the number of weights any network of this shape holds, whatever the details of its
+    /// layers: every SRU layer maps its input through a dense matrix to at least three H-wide blocks (z, f, r),
+    /// every LSTM layer through input and hidden matrices to four, and the head maps H values to the classes.
+    /// A loader compares it with the weights a file actually holds before building the network, so a damaged
+    /// or hostile shape cannot make it allocate more than a small multiple of the file's size.
+    /// </summary>
+    public long MinimumParameterCount
+    {
+        get
+        {
+            long hidden = HiddenSize, total = hidden * ClassCount;
+            for (int layer = 0; layer < NumberOfLayers; layer++)
+            {
+                long input = layer == 0 ? StepSize : hidden;
+                total += Cell == RecurrentCellKind.Lstm ? 4 * hidden * (input + hidden) : 3 * hidden * input;
+            }
+            return total;
+        }
+    }
+
+    /// <summary>The first value out of range, described as "what value (range)", or null when every value is in range.</summary>
+    public string? FindProblem()
+    {
+        static string Range(string what, long value, long max, long min = 1) =>
+            string.Format(CultureInfo.InvariantCulture, "{0} {1} (must be between {2:N0} and {3:N0})", what, value, min, max);
+
+        if (!Enum.IsDefined(Cell))
+            return string.Format(CultureInfo.InvariantCulture, "cell kind {0} (must be {1} for SRU or {2} for LSTM)", (int)Cell, (int)RecurrentCellKind.Sru, (int)RecurrentCellKind.Lstm);
+        if (SequenceLength is < 1 or > MaxSize)
+            return Range("sequence length", SequenceLength, MaxSize);
+        if (StepSize is < 1 or > MaxSize)
+            return Range("step size (values per time step)", StepSize, MaxSize);
+        if ((long)SequenceLength * StepSize > MaxFeatureCount)
+            return Range("feature count (sequence length × step size)", (long)SequenceLength * StepSize, MaxFeatureCount);
+        if (HiddenSize is < 1 or > MaxSize)
+            return Range("hidden size", HiddenSize, MaxSize);
+        if (NumberOfLayers is < 1 or > MaxLayers)
+            return Range("number of layers", NumberOfLayers, MaxLayers);
+        if (ClassCount is < 2 or > MaxClasses)
+            return Range("class count", ClassCount, MaxClasses, min: 2);
+        return null;
+    }
+
     /// <summary>Throws <see cref="FormatException"/> when a stored spec is out of range.</summary>
     public void Validate()
     {
-        static void Check(bool ok, string what, object value)
-        {
-            if (!ok)
-                throw new FormatException(string.Format(CultureInfo.InvariantCulture, "The model stores an invalid {0}: {1}.", what, value));
-        }
-
-        Check(Enum.IsDefined(Cell), "cell kind", (int)Cell);
-        Check(SequenceLength is > 0 and <= MaxSize, "sequence length", SequenceLength);
-        Check(StepSize is > 0 and <= MaxSize, "step size", StepSize);
-        Check((long)SequenceLength * StepSize <= MaxSize * 16L, "feature count", (long)SequenceLength * StepSize);
-        Check(HiddenSize is > 0 and <= MaxSize, "hidden size", HiddenSize);
-        Check(NumberOfLayers is > 0 and <= MaxLayers, "number of layers", NumberOfLayers);
-        Check(ClassCount is >= 2 and <= MaxClasses, "class count", ClassCount);
+        if (FindProblem() is { } problem)
+            throw new FormatException($"The model stores an invalid {problem}.");
     }
 
     /// <summary>Builds a freshly initialised network of this shape.</summary>

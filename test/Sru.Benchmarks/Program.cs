@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Sru;
+using Microsoft.ML.Sru.Model;
+using Sru.Benchmarks;
+
+// Every figure is measured in this one run, after warm-up, as the median of repeated runs.
+//   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only] [--json PATH]
+bool stepsOnly = args.Contains("--steps-only");
+int jsonAt = Array.IndexOf(args, "--json");
+string jsonPath = jsonAt >= 0 && jsonAt + 1 < args.Length ? args[jsonAt + 1] : "benchmark-results/benchmark.json";
+var figures = new Dictionary<string, object>
+{
+    ["machine"] = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, AVX-512: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}",
+    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
+};
+
+Console.WriteLine($"Machine: {figures["machine"]}");
+Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 30 after 5 warm-up):");
+double fused = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Sru, StepBenchmark.Fused, 5, 30);
+double reference = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Sru, StepBenchmark.Reference, 5, 30);
+double lstm = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Lstm, null, 5, 30);
+Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
+Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
+Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
+figures["step_ms"] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
+
+double sgemm = StepBenchmark.SgemmGflops();
+double sruGflops = StepBenchmark.SruGemmFlops() / (fused / 1000) / 1e9;
+Console.WriteLine($"2. SRU step: {sruGflops:F1} GFLOP/s of GEMM work; SGEMM 2048² through libtorch: {sgemm:F1} GFLOP/s ({sruGflops / sgemm:P0} of it).");
+figures["gflops"] = new { sru_step = sruGflops, sgemm, fraction = sruGflops / sgemm };
+
+if (!stepsOnly)
+{
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    Console.WriteLine("3. Full MNIST (60,000 / 10,000), 3 epochs for the recurrent trainers, defaults otherwise; wall time includes evaluation:");
+    var results = new List<MnistBenchmark.Result>
+    {
+        MnistBenchmark.Run("SRU", ml.MulticlassClassification.Trainers.Sru(), ml, train, test),
+        MnistBenchmark.Run("LSTM", ml.MulticlassClassification.Trainers.Lstm(), ml, train, test),
+        MnistBenchmark.Run("LightGbm", ml.MulticlassClassification.Trainers.LightGbm(), ml, train, test),
+        MnistBenchmark.Run("SdcaMaximumEntropy", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), ml, train, test),
+    };
+    foreach (var r in results)
+        Console.WriteLine($"   {r.Trainer,-20} {r.WallSeconds,7:F1} s wall ({r.TrainSeconds:F1} s training)   accuracy {r.Accuracy:P2}   peak working set so far {r.PeakWorkingSetMiB} MiB");
+    figures["mnist"] = results.Select(r => new { trainer = r.Trainer, wall_s = r.WallSeconds, train_s = r.TrainSeconds, accuracy = r.Accuracy, peak_working_set_mib = r.PeakWorkingSetMiB }).ToArray();
+
+    Console.WriteLine("4. Scoring the 10,000 test rows through Transform, and PredictionEngine single rows:");
+    var scoring = new List<object>();
+    foreach (var r in results.Take(2))
+    {
+        double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(r.Model, test);
+        var (p50, p99) = MnistBenchmark.PredictionLatency(ml, r.Model, test);
+        Console.WriteLine($"   {r.Trainer,-5} {rowsPerSecond,10:N0} rows/s   PredictionEngine p50 {p50,8:F1} µs, p99 {p99,8:F1} µs");
+        scoring.Add(new { trainer = r.Trainer, rows_per_second = rowsPerSecond, predict_p50_us = p50, predict_p99_us = p99 });
+    }
+    figures["scoring"] = scoring;
+}
+
+using (var self = System.Diagnostics.Process.GetCurrentProcess())
+{
+    figures["peak_working_set_mib"] = self.PeakWorkingSet64 >> 20;
+    Console.WriteLine($"5. Peak working set of this run: {self.PeakWorkingSet64 >> 20} MiB.");
+}
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
