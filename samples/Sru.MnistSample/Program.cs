@@ -41,7 +41,7 @@ if (arguments.Command == "summary")
 // The trainer's progress lines, in the blog's spirit: epoch, step, minibatch loss and accuracy.
 ml.Log += (_, e) =>
 {
-    if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.EndsWith("Multiclass", StringComparison.Ordinal))
+    if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("Multiclass", StringComparison.Ordinal))
         Console.WriteLine($"  {e.RawMessage}");
 };
 
