@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -98,7 +99,7 @@ internal static class WeightSerializer
             }
             long bytes = target.numel() * sizeof(float);
             if (bytes > body.BaseStream.Length - body.BaseStream.Position)
-                throw new FormatException($"Weights '{name}' are truncated: {bytes:N0} bytes expected, {body.BaseStream.Length - body.BaseStream.Position:N0} left.");
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Weights '{name}' are truncated: {bytes:N0} bytes expected, {body.BaseStream.Length - body.BaseStream.Position:N0} left."));
             float[] floats = new float[target.numel()];
             int read = body.Read(System.Runtime.InteropServices.MemoryMarshal.AsBytes(floats.AsSpan()));
             if (read != bytes)
@@ -126,13 +127,13 @@ internal static class WeightSerializer
         {
             long available = stream.Length - stream.Position;
             if (available < length)
-                throw new FormatException($"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {Math.Max(0, available):N0}.");
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {Math.Max(0, available):N0}."));
         }
         if (length <= ChunkBytes || stream.CanSeek)
         {
             byte[] all = reader.ReadBytes(length);
             if (all.Length != length)
-                throw new FormatException($"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {all.Length:N0}.");
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {all.Length:N0}."));
             return all;
         }
 
@@ -141,7 +142,7 @@ internal static class WeightSerializer
         {
             byte[] part = reader.ReadBytes((int)Math.Min(ChunkBytes, length - buffer.Length));
             if (part.Length == 0)
-                throw new FormatException($"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {buffer.Length:N0}.");
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"The weights entry is truncated: it declares {length:N0} bytes of weights but holds {buffer.Length:N0}."));
             buffer.Write(part);
         }
         return buffer.ToArray();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -23,12 +24,20 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     internal const string WeightsEntryName = "Weights.bin";
 
     // 0x00010001: SRU (2017 form) and LSTM, weights with SHA-256.
-    private const uint FormatVersion = 0x00010001;
+    // 0x00010002: the SHA-256 covers the network description too. Still reads 0x00010001.
+    private const uint FormatVersion = 0x00010002;
+    private const uint SpecChecksumVersion = 0x00010002;
+    private const uint OldestReadableVersion = 0x00010001;
 
     private readonly SequenceClassifier _network;
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;
     private int _disposed;
+
+    // Holders of the network: one for the model itself, released by Dispose, and one per running Score or
+    // Save. The native tensors are freed when the count reaches zero, so Dispose never pulls them away from
+    // a call in progress on another thread; once disposed, no new call can start.
+    private int _holders = 1;
 
     internal RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network)
         : base(env, LoaderSignature)
@@ -49,6 +58,25 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return _network;
         }
+    }
+
+    /// <summary>Takes a hold on the network for one call; throws <see cref="ObjectDisposedException"/> once the model is disposed.</summary>
+    private SequenceClassifier Acquire()
+    {
+        while (true)
+        {
+            int holders = Volatile.Read(ref _holders);
+            if (holders == 0 || Volatile.Read(ref _disposed) != 0)
+                throw new ObjectDisposedException(GetType().FullName, "The recurrent classifier was disposed: its weights are released and it cannot score or be saved. (Disposing a PredictionEngine or the transformer disposes the model.)");
+            if (Interlocked.CompareExchange(ref _holders, holders + 1, holders) == holders)
+                return _network;
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+            _network.Dispose();
     }
 
     /// <summary>The recurrent cell: "SRU" or "LSTM".</summary>
@@ -96,26 +124,36 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>.</summary>
     internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores)
     {
-        SequenceClassifier network = Network;
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        Tensor x = torch.tensor(features.ToArray(), new long[] { rows, Spec.FeatureCount });
-        Tensor probabilities = torch.nn.functional.softmax(network.forward(x), 1).contiguous();
-        probabilities.data<float>().CopyTo(scores);
+        SequenceClassifier network = Acquire();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            Tensor x = torch.tensor(features.ToArray(), new long[] { rows, Spec.FeatureCount });
+            Tensor probabilities = torch.nn.functional.softmax(network.forward(x), 1).contiguous();
+            probabilities.data<float>().CopyTo(scores);
+        }
+        finally
+        {
+            Release();
+        }
     }
 
-    /// <summary>Releases the network's native tensors. Safe to call more than once; the model cannot score afterwards.</summary>
+    /// <summary>
+    /// Releases the network's native tensors. Safe to call more than once and from any thread: calls already
+    /// scoring on other threads finish first, and any later call throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            _network.Dispose();
+            Release();
     }
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "SRUMLNET",
         verWrittenCur: FormatVersion,
         verReadableCur: FormatVersion,
-        verWeCanReadBack: FormatVersion,
+        verWeCanReadBack: OldestReadableVersion,
         loaderSignature: LoaderSignature,
         // The simple name lets ML.NET find and load this assembly by itself on Model.Load, across versions.
         loaderAssemblyName: typeof(RecurrentModelParameters).Assembly.GetName().Name);
@@ -125,16 +163,35 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(GetVersionInfo());
-        ModelSpecFormat.Write(ctx.Writer, Spec);
-        ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, Network));
+        SequenceClassifier network = Acquire();
+        try
+        {
+            ModelSpecFormat.Write(ctx.Writer, Spec);
+            byte[] spec = ModelSpecFormat.ToBytes(Spec);
+            ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, network, spec));
+        }
+        finally
+        {
+            Release();
+        }
     }
 
+    /// <summary>
+    /// ML.NET's loader. Every way a saved model can be damaged ends in a <see cref="ModelFormatException"/> that
+    /// says what is wrong, without an inner exception, so that <see cref="Exception.GetBaseException"/> of what
+    /// <c>Model.Load</c> throws (ML.NET calls this through reflection, which wraps it) is that exception.
+    /// Nothing is allocated for the network before the weights are known to be intact and large enough for it.
+    /// </summary>
     private static RecurrentModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         Contracts.CheckValue(env, nameof(env));
-        if (ctx.Header.ModelVerReadable > FormatVersion)
+        uint readable = ctx.Header.ModelVerReadable, written = ctx.Header.ModelVerWritten;
+        if (readable > FormatVersion)
             throw new ModelFormatException(
-                $"This model was saved in format version 0x{ctx.Header.ModelVerReadable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Microsoft.ML.Sru package to load it.");
+                $"This model was saved in format version 0x{readable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Microsoft.ML.Sru package to load it.");
+        if (written < OldestReadableVersion)
+            throw new ModelFormatException(
+                $"This model was saved in format version 0x{written:X8}, older than any this version of Microsoft.ML.Sru reads (0x{OldestReadableVersion:X8} and later).");
         ctx.CheckAtModel(GetVersionInfo());
         TorchRuntime.EnsureLoaded();
 
@@ -149,20 +206,36 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException)
         {
-            throw new ModelFormatException($"The model's network description is invalid: {e.Message}", e);
+            throw new ModelFormatException($"The model's network description is invalid: {e.Message}");
         }
+
+        // The checksum covers the network description too (from 0x00010002), so the two cannot be damaged apart.
+        byte[] covered = written >= SpecChecksumVersion ? ModelSpecFormat.ToBytes(spec) : Array.Empty<byte>();
+        byte[]? payload = null;
+        try
+        {
+            if (!ctx.TryLoadBinaryStream(WeightsEntryName, reader => payload = WeightSerializer.ReadVerified(reader, covered)))
+                throw new ModelFormatException($"The model zip has no '{WeightsEntryName}' entry in '{ctx.Directory}' for the recurrent classifier's weights.");
+        }
+        catch (Exception e) when (e is FormatException and not ModelFormatException or EndOfStreamException or IOException or InvalidDataException)
+        {
+            throw new ModelFormatException($"The recurrent classifier's weights ('{WeightsEntryName}') could not be read: {e.Message}");
+        }
+
+        long minimumBytes = spec.MinimumParameterCount * sizeof(float);
+        if (payload!.LongLength < minimumBytes)
+            throw new ModelFormatException(
+                string.Create(CultureInfo.InvariantCulture, $"The model's network description ({spec.NumberOfLayers} {spec.Cell.ToString().ToUpperInvariant()} layer(s) of {spec.HiddenSize} reading {spec.StepSize} values per step, {spec.ClassCount} classes) needs at least {minimumBytes:N0} bytes of weights, but '{WeightsEntryName}' holds {payload.LongLength:N0}."));
 
         SequenceClassifier network = spec.Build();
         try
         {
-            bool found = ctx.TryLoadBinaryStream(WeightsEntryName, reader => WeightSerializer.Read(reader, network));
-            if (!found)
-                throw new ModelFormatException($"The model zip has no '{WeightsEntryName}' entry for the recurrent classifier's weights.");
+            WeightSerializer.Apply(payload, network);
         }
-        catch (Exception e) when (e is FormatException or EndOfStreamException or IOException or InvalidDataException)
+        catch (Exception e) when (e is FormatException or EndOfStreamException)
         {
             network.Dispose();
-            throw new ModelFormatException($"The recurrent classifier's weights could not be read: {e.Message}", e);
+            throw new ModelFormatException($"The recurrent classifier's weights ('{WeightsEntryName}') do not fit its network description: {e.Message}");
         }
         catch
         {

@@ -92,10 +92,7 @@ public abstract class RecurrentTrainerBase
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
         using IChannel ch = Host.Start("Training");
-        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount);
-        if (set.FeatureCount % _options.SequenceLength != 0)
-            throw new ArgumentOutOfRangeException(featureColumn.Name,
-                $"Feature column '{featureColumn.Name}' has {set.FeatureCount} values, which SequenceLength = {_options.SequenceLength} does not divide into equal time steps.");
+        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
         if (set.SkippedMissingLabel > 0)
             ch.Warning("Skipped {0} rows with a missing label in column '{1}'.", set.SkippedMissingLabel, labelColumn.Name);
         if (set.SkippedNonFiniteFeatures > 0)
@@ -103,8 +100,12 @@ public abstract class RecurrentTrainerBase
         if (set.RowCount == 0)
             throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
 
-        torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         NetworkSpec spec = CreateSpec(set.FeatureCount / _options.SequenceLength, set.ClassCount);
+        // A network the loader would refuse must not be trained: the saved model could never be loaded.
+        if (spec.FindProblem() is { } problem)
+            throw new ArgumentOutOfRangeException(featureColumn.Name,
+                $"Feature column '{featureColumn.Name}' ({set.FeatureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
+        torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
         SequenceClassifier network;
         lock (SeedLock)

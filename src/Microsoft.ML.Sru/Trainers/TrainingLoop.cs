@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
@@ -77,8 +78,8 @@ internal sealed class TrainingLoop
 
                 float lossValue = loss.item<float>();
                 if (!float.IsFinite(lossValue))
-                    throw new InvalidOperationException(
-                        $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step + 1}. Lower LearningRate or set GradientClipNorm.");
+                    throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                        $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step + 1}. Lower LearningRate or set GradientClipNorm."));
                 long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
                 lossSum += lossValue * rows;
                 windowLoss += lossValue * rows;
@@ -96,6 +97,12 @@ internal sealed class TrainingLoop
                 }
             }
 
+            // The loss is checked every step, but the last step's update is only seen here: a model must never come
+            // out of training with NaN or infinite weights.
+            if (!AllFinite(parameters))
+                throw new InvalidOperationException(
+                    $"Training diverged: the weights became NaN or infinite at epoch {epoch}, step {stepsPerEpoch} (the epoch's last). Lower LearningRate or set GradientClipNorm.");
+
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}, learning rate {4:G3}, {5:F1} s.",
                 epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen, learningRate, clock.Elapsed.TotalSeconds);
 
@@ -103,6 +110,15 @@ internal sealed class TrainingLoop
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = learningRate;
         }
+        // Gradients are needed only while training; the trained model should not keep a second copy of its weights.
+        foreach (var parameter in parameters)
+            parameter.grad = null;
         network.eval();
+    }
+
+    private static bool AllFinite(IEnumerable<Tensor> parameters)
+    {
+        using var scope = NewDisposeScope();
+        return parameters.All(p => p.isfinite().all().item<bool>());
     }
 }

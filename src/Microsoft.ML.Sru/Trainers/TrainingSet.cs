@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
@@ -35,8 +36,12 @@ internal sealed class TrainingSet
 
     public long SkippedNonFiniteFeatures { get; private set; }
 
-    /// <summary>Reads the label and feature columns; throws with the column's name when their types do not fit.</summary>
-    public static TrainingSet Read(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data, int maxClasses)
+    /// <summary>
+    /// Reads the label and feature columns; throws <see cref="ArgumentOutOfRangeException"/> with the column's name
+    /// when their types do not fit, before any row is read.
+    /// </summary>
+    public static TrainingSet Read(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        int maxClasses, int sequenceLength)
     {
         if (labelColumn.Type is not KeyDataViewType { RawType: var rawType } keyType || rawType != typeof(uint))
             throw RecurrentTrainerBase.LabelNotKey(labelColumn.Name, labelColumn.Type);
@@ -48,9 +53,14 @@ internal sealed class TrainingSet
             throw new ArgumentOutOfRangeException(featureColumn.Name,
                 $"Feature column '{featureColumn.Name}' must be a fixed-size vector of Single; it is {featureColumn.Type}.");
         int featureCount = vectorType.Size;
+        if (featureCount % sequenceLength != 0)
+            throw new ArgumentOutOfRangeException(featureColumn.Name,
+                $"Feature column '{featureColumn.Name}' has {featureCount} values, which SequenceLength = {sequenceLength} does not divide into equal time steps.");
 
+        // The row count a view reports is a hint for sizing, never trusted for one large allocation.
         long? knownRows = data.GetRowCount();
-        int capacity = knownRows is > 0 and <= int.MaxValue ? (int)knownRows.Value : 1024;
+        int capacity = knownRows is > 0 ? (int)Math.Min(knownRows.Value, 1 << 20) : 1024;
+        long maxRows = Array.MaxLength / featureCount;
         var features = new List<float[]>();
         var labels = new List<int>(capacity);
         // Rows are gathered in blocks so that an unknown row count never needs a resize of one huge array.
@@ -75,6 +85,12 @@ internal sealed class TrainingSet
                     continue;
                 }
                 getFeatures(ref row);
+                if (row.Length != featureCount)
+                    throw new InvalidOperationException(
+                        $"Feature column '{featureColumn.Name}' is declared as {featureCount} values, but row {cursor.Position} has {row.Length}: the data view is inconsistent.");
+                if (labels.Count == maxRows)
+                    throw new InvalidOperationException(
+                        string.Create(CultureInfo.InvariantCulture, $"The training data has more than {maxRows:N0} usable rows of {featureCount} values in '{featureColumn.Name}', more than one array can hold; train on a sample."));
                 Span<float> target = block.AsSpan(inBlock * featureCount, featureCount);
                 row.CopyTo(target);
                 if (!AllFinite(target))
