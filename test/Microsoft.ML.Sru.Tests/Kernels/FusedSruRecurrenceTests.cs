@@ -87,7 +87,7 @@ public sealed class FusedSruRecurrenceTests
     public void The_fused_recurrence_matches_the_reference_in_output_and_gradients(int steps, int batch, int hidden, SkipKind kind)
     {
         using var scope = NewDisposeScope();
-        int seed = HashCode.Combine(steps, batch, hidden, kind) & 0x7FFFFFFF;
+        int seed = ((steps * 31 + batch) * 31 + hidden) * 31 + (int)kind;
         Result expected = RunRecurrence(SruRecurrence.Reference, steps, batch, hidden, kind, seed);
         Result actual = RunRecurrence(FusedSruRecurrence.Instance, steps, batch, hidden, kind, seed);
         AssertSame(expected, actual);
@@ -135,11 +135,16 @@ public sealed class FusedSruRecurrenceTests
         int steps, int batch, int inputSize, int hidden, bool highway, bool batchMajorInput)
     {
         using var scope = NewDisposeScope();
-        int seed = HashCode.Combine(steps, batch, inputSize, hidden, highway, batchMajorInput) & 0x7FFFFFFF;
+        // A fixed seed per case (HashCode is randomised per process), so a failure reproduces.
+        int seed = ((steps * 31 + batch) * 31 + inputSize) * 31 + hidden + (highway ? 1_000_000 : 0) + (batchMajorInput ? 2_000_000 : 0);
         LayerResult expected = RunLayer(SruRecurrence.Reference, steps, batch, inputSize, hidden, highway, batchMajorInput, seed);
         LayerResult actual = RunLayer(FusedSruRecurrence.Instance, steps, batch, inputSize, hidden, highway, batchMajorInput, seed);
         TensorComparison.AssertClose("output", expected.Output, actual.Output);
-        TensorComparison.AssertClose("dL/dW", expected.GradWeight, actual.GradWeight);
+        // dL/dW sums steps × batch float32 products, added in different orders by the two paths: its rounding
+        // error grows with the square root of that count.
+        double reduction = TensorComparison.Tolerance * Math.Sqrt(steps * batch);
+        if (TensorComparison.Mismatch("dL/dW", expected.GradWeight, actual.GradWeight, atol: reduction) is { } mismatch)
+            Assert.Fail(mismatch);
         TensorComparison.AssertClose("dL/dbias", expected.GradBias, actual.GradBias);
         TensorComparison.AssertClose("dL/dinput", expected.GradInput, actual.GradInput);
     }
