@@ -68,6 +68,8 @@ internal static unsafe class SruKernel
     public static int Lanes =>
         Vector512.IsHardwareAccelerated ? FloatVector512.Count : Vector256.IsHardwareAccelerated ? FloatVector256.Count : FloatVector128.Count;
 
+    // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Forward<V>(
         float* u, float* bias, float* externalSkip, SruSkip skip, float* h, float* states,
         int steps, int batch, int blocks, int hidden)
@@ -114,6 +116,8 @@ internal static unsafe class SruKernel
         }
     }
 
+    // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Backward<V>(
         float* u, float* bias, float* externalSkip, SruSkip skip, float* states, float* gradH,
         float* gradU, float* gradBias, float* gradSkip, int steps, int batch, int blocks, int hidden)
