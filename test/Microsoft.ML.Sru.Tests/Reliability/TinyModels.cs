@@ -26,28 +26,22 @@ internal static class TinyModels
     private static readonly Lazy<(byte[] Zip, float[][] Scores)> Saved = new(TrainAndSave, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Options for a model that trains in well under a second.</summary>
-    public static SruTrainer.Options Sru(int epochs = 1) => new()
-    {
-        SequenceLength = OrderedMarkers.Steps,
-        HiddenSize = 8,
-        NumberOfLayers = 1,
-        MaxEpoch = epochs,
-        BatchSize = 32,
-        LearningRate = 0.01f,
-        LogEveryNSteps = 1000,
-    };
+    public static SruTrainer.Options Sru(int epochs = 1) => Tiny(new SruTrainer.Options(), epochs);
 
     /// <summary>The LSTM counterpart of <see cref="Sru"/>.</summary>
-    public static LstmTrainer.Options Lstm(int epochs = 1) => new()
+    public static LstmTrainer.Options Lstm(int epochs = 1) => Tiny(new LstmTrainer.Options(), epochs);
+
+    private static T Tiny<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
-        SequenceLength = OrderedMarkers.Steps,
-        HiddenSize = 8,
-        NumberOfLayers = 1,
-        MaxEpoch = epochs,
-        BatchSize = 32,
-        LearningRate = 0.01f,
-        LogEveryNSteps = 1000,
-    };
+        options.SequenceLength = OrderedMarkers.Steps;
+        options.HiddenSize = 8;
+        options.NumberOfLayers = 1;
+        options.MaxEpoch = epochs;
+        options.BatchSize = 32;
+        options.LearningRate = 0.01f;
+        options.LogEveryNSteps = 1000;
+        return options;
+    }
 
     /// <summary>A fresh copy of the saved tiny model's zip.</summary>
     public static byte[] SavedZip => Saved.Value.Zip.ToArray();
