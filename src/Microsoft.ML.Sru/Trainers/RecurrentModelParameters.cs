@@ -30,6 +30,9 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     private const uint OldestReadableVersion = 0x00010001;
 
     private readonly SequenceClassifier _network;
+
+    // SRU models score single rows in managed code; other cells go through TorchSharp.
+    private readonly SruInference? _managedScorer;
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;
     private int _disposed;
@@ -45,6 +48,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         _network = network;
         _network.eval();
         Spec = network.Spec;
+        _managedScorer = SruInference.TryCreate(network);
         _inputType = new VectorDataViewType(NumberDataViewType.Single, Spec.FeatureCount);
         _outputType = new VectorDataViewType(NumberDataViewType.Single, Spec.ClassCount);
     }
@@ -105,19 +109,35 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     {
         Host.Check(typeof(TIn) == typeof(VBuffer<float>) && typeof(TOut) == typeof(VBuffer<float>), "Only float vectors in and out are supported.");
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        // Each mapper owns its input buffer: cursors on other threads get their own.
+        // Each mapper owns its buffers: cursors on other threads get their own.
         var input = new float[Spec.FeatureCount];
-        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input);
+        SruInference.Workspace? workspace = _managedScorer?.CreateWorkspace();
+        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input, workspace);
         return (ValueMapper<TIn, TOut>)(Delegate)map;
     }
 
-    private void Map(in VBuffer<float> src, ref VBuffer<float> dst, float[] input)
+    private void Map(in VBuffer<float> src, ref VBuffer<float> dst, float[] input, SruInference.Workspace? workspace)
     {
         if (src.Length != Spec.FeatureCount)
             throw Host.Except($"Expected a feature vector of {Spec.FeatureCount} values, got {src.Length}.");
         src.CopyTo(input);
         var editor = VBufferEditor.Create(ref dst, Spec.ClassCount);
-        Score(input, 1, editor.Values);
+        if (_managedScorer is not null && workspace is not null)
+        {
+            Acquire();
+            try
+            {
+                _managedScorer.Score(input, editor.Values, workspace);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+        else
+        {
+            Score(input, 1, editor.Values);
+        }
         dst = editor.Commit();
     }
 

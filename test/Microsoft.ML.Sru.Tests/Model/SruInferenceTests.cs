@@ -1,0 +1,51 @@
+using Microsoft.ML.Sru.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Tests.Model;
+
+/// <summary>The managed single-row scorer against the TorchSharp network it was copied from.</summary>
+[TestClass]
+public sealed class SruInferenceTests
+{
+    [TestMethod]
+    [DataRow(28, 28, 128, 2, 10, true)]
+    [DataRow(28, 28, 128, 2, 10, false)]
+    [DataRow(7, 5, 17, 3, 3, true)]
+    [DataRow(1, 33, 33, 1, 2, true)]
+    [DataRow(9, 16, 16, 2, 4, true)]
+    [DataRow(4, 3, 130, 1, 5, false)]
+    public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway)
+    {
+        torch.manual_seed(steps * 1000 + hidden);
+        using var network = new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway).Build();
+        network.eval();
+        SruInference scorer = SruInference.TryCreate(network)!;
+        var workspace = scorer.CreateWorkspace();
+        var random = new Random(steps + hidden);
+
+        for (int row = 0; row < 5; row++)
+        {
+            // Sparse rows, like MNIST, so the zero-skipping path is exercised too.
+            float[] features = Enumerable.Range(0, steps * stepSize).Select(_ => random.NextDouble() < 0.5 ? 0f : (float)random.NextDouble()).ToArray();
+            float[] expected;
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+            {
+                expected = nn.functional.softmax(network.forward(tensor(features, new long[] { 1, features.Length })), 1).data<float>().ToArray();
+            }
+
+            var actual = new float[classes];
+            scorer.Score(features, actual, workspace);
+            for (int c = 0; c < classes; c++)
+                Assert.AreEqual(expected[c], actual[c], 2e-5, $"row {row}, class {c}");
+        }
+    }
+
+    [TestMethod]
+    public void Lstm_networks_have_no_managed_scorer()
+    {
+        using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3, false).Build();
+        Assert.IsNull(SruInference.TryCreate(network));
+    }
+}
