@@ -83,19 +83,24 @@ internal sealed unsafe class SruInference
     {
         features.CopyTo(workspace.Input);
         float[] input = workspace.Input, output = workspace.Output;
-        foreach (Layer layer in _layers)
+        for (int l = 0; l < _layers.Length; l++)
         {
+            Layer layer = _layers[l];
             int width = layer.Blocks * _hidden;
+            // The head reads only the last layer's last step, and c needs only z and f: there, the r and x'
+            // blocks are computed for the last step alone (h of earlier steps is then unused).
+            bool isLastLayer = l == _layers.Length - 1;
             Span<float> u = workspace.U.AsSpan(0, _steps * width);
             for (int t = 0; t < _steps; t++)
             {
+                int used = isLastLayer && t < _steps - 1 ? 2 * _hidden : width;
                 Span<float> row = u.Slice(t * width, width);
                 row.Clear();
                 for (int i = 0; i < layer.InputSize; i++)
                 {
                     float a = input[t * layer.InputSize + i];
                     if (a != 0)
-                        MultiplyAdd(a, layer.Weight.AsSpan(i * width, width), row);
+                        MultiplyAdd(a, layer.Weight.AsSpan(i * width, used), row[..used]);
                 }
             }
 
