@@ -17,10 +17,8 @@ var figures = new Dictionary<string, object>
 };
 
 Console.WriteLine($"Machine: {figures["machine"]}");
-Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 30 after 5 warm-up):");
-double fused = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Sru, StepBenchmark.Fused, 5, 30);
-double reference = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Sru, StepBenchmark.Reference, 5, 30);
-double lstm = StepBenchmark.MedianStepMilliseconds(RecurrentCellKind.Lstm, null, 5, 30);
+Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
+var (fused, reference, lstm) = StepBenchmark.MedianStepMilliseconds(warmup: 40, repeats: 40);
 Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
 Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
 Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");

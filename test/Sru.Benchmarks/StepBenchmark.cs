@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Sru.Benchmarks;
@@ -11,36 +12,74 @@ internal static class StepBenchmark
 {
     public const int Batch = 128, Steps = 28, StepSize = 28, Hidden = 128, Layers = 2, Classes = 10;
 
-    public static double MedianStepMilliseconds(RecurrentCellKind cell, ISruRecurrence? recurrence, int warmup, int repeats)
+    /// <summary>One network, its optimizer and a fixed batch, ready to take timed steps.</summary>
+    private sealed class Trainee : IDisposable
     {
-        torch.manual_seed(1);
-        using var network = new NetworkSpec(cell, Steps, StepSize, Hidden, Layers, Classes, UseHighway: true).Build();
-        if (recurrence is not null)
+        private readonly SequenceClassifier _network;
+        private readonly Parameter[] _parameters;
+        private readonly optim.Optimizer _optimizer;
+        private readonly Tensor _x, _y;
+
+        public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence)
         {
-            foreach (SruLayer layer in network.SruLayers)
-                layer.Recurrence = recurrence;
+            torch.manual_seed(1);
+            _network = new NetworkSpec(cell, Steps, StepSize, Hidden, Layers, Classes, UseHighway: true).Build();
+            if (recurrence is not null)
+            {
+                foreach (SruLayer layer in _network.SruLayers)
+                    layer.Recurrence = recurrence;
+            }
+            _parameters = _network.parameters().ToArray();
+            _optimizer = optim.Adam(_parameters, 0.005);
+            _x = torch.rand(Batch, Steps * StepSize);
+            _y = torch.randint(0, Classes, new long[] { Batch }, dtype: ScalarType.Int64);
         }
-        var parameters = network.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, 0.005);
-        using var x = torch.rand(Batch, Steps * StepSize);
-        using var y = torch.randint(0, Classes, new long[] { Batch }, dtype: ScalarType.Int64);
-        var times = new List<double>();
-        for (int i = 0; i < warmup + repeats; i++)
+
+        public double Step()
         {
             var clock = Stopwatch.StartNew();
             using (var scope = NewDisposeScope())
             {
-                Tensor loss = nn.functional.cross_entropy(network.forward(x), y);
-                optimizer.zero_grad();
+                Tensor loss = nn.functional.cross_entropy(_network.forward(_x), _y);
+                _optimizer.zero_grad();
                 loss.backward();
-                nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
+                nn.utils.clip_grad_norm_(_parameters, 1.0);
+                _optimizer.step();
                 _ = loss.item<float>();
             }
-            if (i >= warmup)
-                times.Add(clock.Elapsed.TotalMilliseconds);
+            return clock.Elapsed.TotalMilliseconds;
         }
-        return Statistics.Median(times);
+
+        public void Dispose()
+        {
+            _optimizer.Dispose();
+            _network.Dispose();
+            _x.Dispose();
+            _y.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Median step times of fused SRU, reference SRU and nn.LSTM, taken in turn (so that the machine's
+    /// state drifts over all three alike) after each has warmed up, JIT tiers included.
+    /// </summary>
+    public static (double Fused, double Reference, double Lstm) MedianStepMilliseconds(int warmup, int repeats)
+    {
+        using var fused = new Trainee(RecurrentCellKind.Sru, Fused);
+        using var reference = new Trainee(RecurrentCellKind.Sru, Reference);
+        using var lstm = new Trainee(RecurrentCellKind.Lstm, null);
+        var trainees = new[] { fused, reference, lstm };
+        var times = trainees.Select(_ => new List<double>()).ToArray();
+        for (int i = 0; i < warmup + repeats; i++)
+        {
+            for (int k = 0; k < trainees.Length; k++)
+            {
+                double ms = trainees[k].Step();
+                if (i >= warmup)
+                    times[k].Add(ms);
+            }
+        }
+        return (Statistics.Median(times[0]), Statistics.Median(times[1]), Statistics.Median(times[2]));
     }
 
     /// <summary>GEMM floating-point operations of one SRU training step: forward U = X·W per layer, and twice that backward.</summary>
