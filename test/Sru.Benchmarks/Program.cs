@@ -6,8 +6,9 @@ using Microsoft.ML.Sru.Model;
 using Sru.Benchmarks;
 
 // Every figure is measured in this one run, after warm-up, as the median of repeated runs.
-//   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only] [--json PATH]
+//   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only | --memory-only [--no-trim]] [--json PATH]
 bool stepsOnly = args.Contains("--steps-only");
+bool memoryOnly = args.Contains("--memory-only");
 int jsonAt = Array.IndexOf(args, "--json");
 string jsonPath = jsonAt >= 0 && jsonAt + 1 < args.Length ? args[jsonAt + 1] : "benchmark-results/benchmark.json";
 var figures = new Dictionary<string, object>
@@ -17,51 +18,80 @@ var figures = new Dictionary<string, object>
 };
 
 Console.WriteLine($"Machine: {figures["machine"]}");
-Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
-var (fused, reference, lstm) = StepBenchmark.MedianStepMilliseconds(warmup: 40, repeats: 40);
-Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
-Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
-Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
-figures["step_ms"] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
+if (!memoryOnly)
+{
+    Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
+    var (fused, reference, lstm) = StepBenchmark.MedianStepMilliseconds(warmup: 40, repeats: 40);
+    Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
+    Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
+    Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
+    figures["step_ms"] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
 
-double sgemm = StepBenchmark.SgemmGflops();
-double sruGflops = StepBenchmark.SruGemmFlops() / (fused / 1000) / 1e9;
-Console.WriteLine($"2. SRU step: {sruGflops:F1} GFLOP/s of GEMM work; SGEMM 2048² through libtorch: {sgemm:F1} GFLOP/s ({sruGflops / sgemm:P0} of it).");
-figures["gflops"] = new { sru_step = sruGflops, sgemm, fraction = sruGflops / sgemm };
+    double sgemm = StepBenchmark.SgemmGflops();
+    double sruGflops = StepBenchmark.SruGemmFlops() / (fused / 1000) / 1e9;
+    Console.WriteLine($"2. SRU step: {sruGflops:F1} GFLOP/s of GEMM work; SGEMM 2048² through libtorch: {sgemm:F1} GFLOP/s ({sruGflops / sgemm:P0} of it).");
+    figures["gflops"] = new { sru_step = sruGflops, sgemm, fraction = sruGflops / sgemm };
+
+    if (!stepsOnly)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
+        IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+        Console.WriteLine("3. Full MNIST (60,000 / 10,000), 3 epochs for the recurrent trainers, defaults otherwise; wall time includes evaluation:");
+        var results = new List<MnistBenchmark.Result>
+        {
+            MnistBenchmark.Run("SRU", ml.MulticlassClassification.Trainers.Sru(), ml, train, test),
+            MnistBenchmark.Run("LSTM", ml.MulticlassClassification.Trainers.Lstm(), ml, train, test),
+            MnistBenchmark.Run("LightGbm", ml.MulticlassClassification.Trainers.LightGbm(), ml, train, test),
+            MnistBenchmark.Run("SdcaMaximumEntropy", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), ml, train, test),
+        };
+        foreach (var r in results)
+            Console.WriteLine($"   {r.Trainer,-20} {r.WallSeconds,7:F1} s wall ({r.TrainSeconds:F1} s training)   accuracy {r.Accuracy:P2}   peak working set so far {r.PeakWorkingSetMiB} MiB");
+        figures["mnist"] = results.Select(r => new { trainer = r.Trainer, wall_s = r.WallSeconds, train_s = r.TrainSeconds, accuracy = r.Accuracy, peak_working_set_mib = r.PeakWorkingSetMiB }).ToArray();
+
+        Console.WriteLine("4. Scoring the 10,000 test rows through Transform, and PredictionEngine single rows:");
+        var scoring = new List<object>();
+        foreach (var r in results.Take(2))
+        {
+            double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(r.Model, test);
+            var (p50, p99) = MnistBenchmark.PredictionLatency(ml, r.Model, test);
+            Console.WriteLine($"   {r.Trainer,-5} {rowsPerSecond,10:N0} rows/s   PredictionEngine p50 {p50,8:F1} µs, p99 {p99,8:F1} µs");
+            scoring.Add(new { trainer = r.Trainer, rows_per_second = rowsPerSecond, predict_p50_us = p50, predict_p99_us = p99 });
+        }
+        figures["scoring"] = scoring;
+    }
+}
 
 if (!stepsOnly)
 {
-    var ml = new MLContext(seed: 1);
+    // Memory over a long run: the working set at the end of each of 10 SRU epochs on full MNIST.
+    var ml = new MLContext(seed: 2);
     IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
-    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
-    Console.WriteLine("3. Full MNIST (60,000 / 10,000), 3 epochs for the recurrent trainers, defaults otherwise; wall time includes evaluation:");
-    var results = new List<MnistBenchmark.Result>
+    var perEpoch = new List<long>();
+    ml.Log += (_, e) =>
     {
-        MnistBenchmark.Run("SRU", ml.MulticlassClassification.Trainers.Sru(), ml, train, test),
-        MnistBenchmark.Run("LSTM", ml.MulticlassClassification.Trainers.Lstm(), ml, train, test),
-        MnistBenchmark.Run("LightGbm", ml.MulticlassClassification.Trainers.LightGbm(), ml, train, test),
-        MnistBenchmark.Run("SdcaMaximumEntropy", ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(), ml, train, test),
+        if (e.Source.Contains("Multiclass", StringComparison.Ordinal) && e.RawMessage.StartsWith("Epoch ", StringComparison.Ordinal) && e.RawMessage.Contains("/10:", StringComparison.Ordinal))
+        {
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            perEpoch.Add(process.WorkingSet64 >> 20);
+        }
     };
-    foreach (var r in results)
-        Console.WriteLine($"   {r.Trainer,-20} {r.WallSeconds,7:F1} s wall ({r.TrainSeconds:F1} s training)   accuracy {r.Accuracy:P2}   peak working set so far {r.PeakWorkingSetMiB} MiB");
-    figures["mnist"] = results.Select(r => new { trainer = r.Trainer, wall_s = r.WallSeconds, train_s = r.TrainSeconds, accuracy = r.Accuracy, peak_working_set_mib = r.PeakWorkingSetMiB }).ToArray();
-
-    Console.WriteLine("4. Scoring the 10,000 test rows through Transform, and PredictionEngine single rows:");
-    var scoring = new List<object>();
-    foreach (var r in results.Take(2))
+    bool trim = !args.Contains("--no-trim");
+    var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+        .Append(ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 10, TrimNativeMemoryEachEpoch = trim }));
+    using (pipeline.Fit(train) as IDisposable)
     {
-        double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(r.Model, test);
-        var (p50, p99) = MnistBenchmark.PredictionLatency(ml, r.Model, test);
-        Console.WriteLine($"   {r.Trainer,-5} {rowsPerSecond,10:N0} rows/s   PredictionEngine p50 {p50,8:F1} µs, p99 {p99,8:F1} µs");
-        scoring.Add(new { trainer = r.Trainer, rows_per_second = rowsPerSecond, predict_p50_us = p50, predict_p99_us = p99 });
     }
-    figures["scoring"] = scoring;
+    double growth = perEpoch.Count >= 10 ? (double)(perEpoch[9] - perEpoch[1]) / perEpoch[1] : double.NaN;
+    Console.WriteLine($"5. SRU, 10 epochs on MNIST, TrimNativeMemoryEachEpoch = {trim}: working set after each epoch {string.Join(", ", perEpoch)} MiB; epochs 2 → 10: {growth:+0.0%;-0.0%}.");
+    figures["rss_per_epoch_mib"] = perEpoch;
+    figures["rss_growth_epochs_2_to_10"] = growth;
 }
 
 using (var self = System.Diagnostics.Process.GetCurrentProcess())
 {
     figures["peak_working_set_mib"] = self.PeakWorkingSet64 >> 20;
-    Console.WriteLine($"5. Peak working set of this run: {self.PeakWorkingSet64 >> 20} MiB.");
+    Console.WriteLine($"6. Peak working set of this run: {self.PeakWorkingSet64 >> 20} MiB.");
 }
 
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);

@@ -60,6 +60,13 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// After each epoch, collect garbage and (on Linux with glibc) return freed native memory to the OS with
+    /// malloc_trim. Default true: on full MNIST it kept the working set level across 10 epochs (about 0.75–0.83 GB)
+    /// where without it the working set climbed for five epochs. Costs milliseconds per epoch.
+    /// </summary>
+    public bool TrimNativeMemoryEachEpoch { get; set; } = true;
+
     /// <summary>When the requested CUDA device is not usable, train on the CPU with a warning instead of failing. Default false.</summary>
     public bool FallbackToCpu { get; set; }
 

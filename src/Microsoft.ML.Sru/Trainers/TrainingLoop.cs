@@ -106,6 +106,8 @@ internal sealed class TrainingLoop
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}, learning rate {4:G3}, {5:F1} s.",
                 epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen, learningRate, clock.Elapsed.TotalSeconds);
 
+            if (_options.TrimNativeMemoryEachEpoch)
+                Runtime.NativeMemory.TrimAfterEpoch();
             learningRate *= _options.LearningRateDecay;
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = learningRate;
