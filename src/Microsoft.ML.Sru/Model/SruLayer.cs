@@ -45,8 +45,6 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public int HiddenSize => _hiddenSize;
-
     private const double InitialForgetBias = 2.0;
 
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>

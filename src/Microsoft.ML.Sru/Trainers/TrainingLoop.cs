@@ -36,9 +36,6 @@ internal sealed class TrainingLoop
         using var optimizer = optim.Adam(parameters, _options.LearningRate);
         var random = new Random(_seed);
         int[] order = Enumerable.Range(0, set.RowCount).ToArray();
-        int batchCapacity = Math.Min(_options.BatchSize, set.RowCount);
-        var featureBuffer = new float[batchCapacity * set.FeatureCount];
-        var labelBuffer = new long[batchCapacity];
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
         double learningRate = _options.LearningRate;
 
@@ -58,16 +55,19 @@ internal sealed class TrainingLoop
                 _host.CheckAlive();
                 int start = step * _options.BatchSize;
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
+                // Gathered straight into arrays of the batch's exact size, which the tensors are made from.
+                var features = new float[rows * set.FeatureCount];
+                var labels = new long[rows];
                 for (int i = 0; i < rows; i++)
                 {
                     int row = order[start + i];
-                    Array.Copy(set.Features, (long)row * set.FeatureCount, featureBuffer, (long)i * set.FeatureCount, set.FeatureCount);
-                    labelBuffer[i] = set.Labels[row];
+                    Array.Copy(set.Features, (long)row * set.FeatureCount, features, (long)i * set.FeatureCount, set.FeatureCount);
+                    labels[i] = set.Labels[row];
                 }
 
                 using var scope = NewDisposeScope();
-                Tensor x = tensor(featureBuffer.AsSpan(0, rows * set.FeatureCount).ToArray(), new long[] { rows, set.FeatureCount }, device: _device);
-                Tensor y = tensor(labelBuffer.AsSpan(0, rows).ToArray(), new long[] { rows }, device: _device);
+                Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
+                Tensor y = tensor(labels, new long[] { rows }, device: _device);
                 Tensor logits = network.forward(x);
                 Tensor loss = nn.functional.cross_entropy(logits, y);
                 optimizer.zero_grad();
