@@ -57,8 +57,9 @@ internal sealed unsafe class SruInference
         var state = network.state_dict();
         static float[] Values(torch.Tensor tensor)
         {
-            using var cpu = tensor.detach().to(torch.float32).cpu().contiguous();
-            return cpu.data<float>().ToArray();
+            // The chain's intermediate tensors go with the scope.
+            using var scope = torch.NewDisposeScope();
+            return tensor.detach().to(torch.float32).cpu().contiguous().data<float>().ToArray();
         }
 
         var layers = new Layer[spec.NumberOfLayers];
