@@ -70,6 +70,12 @@ public abstract partial class RecurrentTrainerOptions
     /// <summary>When the requested CUDA device is not usable, train on the CPU with a warning instead of failing. Default false.</summary>
     public bool FallbackToCpu { get; set; }
 
+    /// <summary>
+    /// Receives a <see cref="TrainingProgress"/> after every step and every epoch, on the training thread (keep it
+    /// quick). Default null. Not saved with the model.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option.</summary>
     internal virtual void Validate()
     {

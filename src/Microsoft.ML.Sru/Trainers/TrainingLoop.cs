@@ -43,6 +43,8 @@ internal sealed class TrainingLoop
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
             set.ClassCount, _options.MaxEpoch, stepsPerEpoch);
 
+        var total = Stopwatch.StartNew();
+        long totalSteps = (long)stepsPerEpoch * _options.MaxEpoch;
         for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -87,6 +89,9 @@ internal sealed class TrainingLoop
                 windowCorrect += batchCorrect;
                 seen += rows;
                 windowSeen += rows;
+                if (_options.Progress is { } progress)
+                    progress.Report(MakeReport(TrainingProgressKind.Step, epoch, step + 1, stepsPerEpoch, lossValue, (float)batchCorrect / rows,
+                        learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
 
                 if ((step + 1) % _options.LogEveryNSteps == 0)
                 {
@@ -106,6 +111,9 @@ internal sealed class TrainingLoop
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}, learning rate {4:G3}, {5:F1} s.",
                 epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen, learningRate, clock.Elapsed.TotalSeconds);
 
+            _options.Progress?.Report(MakeReport(TrainingProgressKind.Epoch, epoch, stepsPerEpoch, stepsPerEpoch, (float)(lossSum / seen),
+                (float)correct / seen, learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
+
             if (_options.TrimNativeMemoryEachEpoch)
                 Runtime.NativeMemory.TrimAfterEpoch();
             learningRate *= _options.LearningRateDecay;
@@ -116,6 +124,26 @@ internal sealed class TrainingLoop
         foreach (var parameter in parameters)
             parameter.grad = null;
         network.eval();
+    }
+
+    private TrainingProgress MakeReport(TrainingProgressKind kind, int epoch, int step, int stepsPerEpoch, float loss, float accuracy,
+        double learningRate, double rowsPerSecond, TimeSpan elapsed, long totalSteps)
+    {
+        long done = (long)(epoch - 1) * stepsPerEpoch + step;
+        return new TrainingProgress
+        {
+            Kind = kind,
+            Epoch = epoch,
+            MaxEpoch = _options.MaxEpoch,
+            Step = step,
+            StepsPerEpoch = stepsPerEpoch,
+            Loss = loss,
+            Accuracy = accuracy,
+            LearningRate = (float)learningRate,
+            RowsPerSecond = rowsPerSecond,
+            Elapsed = elapsed,
+            EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / done)),
+        };
     }
 
     private static bool AllFinite(IEnumerable<Tensor> parameters)

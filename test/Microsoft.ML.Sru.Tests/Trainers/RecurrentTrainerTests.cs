@@ -41,6 +41,34 @@ public sealed class RecurrentTrainerTests
     }
 
     [TestMethod]
+    public void Progress_is_reported_for_every_step_and_every_epoch()
+    {
+        var reports = new List<TrainingProgress>();
+        var options = FastSru(epochs: 2);
+        options.Progress = new SynchronousProgress<TrainingProgress>(reports.Add);
+        var ml = new MLContext(seed: 1);
+        ml.MulticlassClassification.Trainers.Sru(options).Fit(OrderedMarkers.Load(ml, 100, seed: 1));
+
+        // 100 rows in batches of 32: 4 steps per epoch.
+        var steps = reports.Where(r => r.Kind == TrainingProgressKind.Step).ToArray();
+        var epochs = reports.Where(r => r.Kind == TrainingProgressKind.Epoch).ToArray();
+        Assert.HasCount(8, steps);
+        Assert.HasCount(2, epochs);
+        CollectionAssert.AreEqual(new[] { 1, 2, 3, 4, 1, 2, 3, 4 }, steps.Select(r => r.Step).ToArray());
+        CollectionAssert.AreEqual(new[] { 1, 2 }, epochs.Select(r => r.Epoch).ToArray());
+        Assert.IsTrue(reports.All(r => r.StepsPerEpoch == 4 && r.MaxEpoch == 2 && float.IsFinite(r.Loss) && r.Loss > 0
+            && r.Accuracy is >= 0 and <= 1 && r.RowsPerSecond > 0 && r.EstimatedRemaining >= TimeSpan.Zero));
+        Assert.AreEqual(TimeSpan.Zero, epochs[^1].EstimatedRemaining);
+        Assert.IsNull(epochs[0].ValidationAccuracy);
+    }
+
+    /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    [TestMethod]
     public void A_saved_model_loads_in_a_new_context_with_identical_scores()
     {
         var ml = new MLContext(seed: 3);
