@@ -50,6 +50,28 @@ internal static class StepBenchmark
             return clock.Elapsed.TotalMilliseconds;
         }
 
+        /// <summary>One step, timed phase by phase: forward and loss, backward, clipping, Adam.</summary>
+        public double[] PhaseMilliseconds()
+        {
+            var phases = new double[4];
+            var clock = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            Tensor loss = nn.functional.cross_entropy(_network.forward(_x), _y);
+            _ = loss.item<float>();
+            phases[0] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            _optimizer.zero_grad();
+            loss.backward();
+            phases[1] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            nn.utils.clip_grad_norm_(_parameters, 1.0);
+            phases[2] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            _optimizer.step();
+            phases[3] = clock.Elapsed.TotalMilliseconds;
+            return phases;
+        }
+
         public void Dispose()
         {
             _optimizer.Dispose();
@@ -80,6 +102,21 @@ internal static class StepBenchmark
             }
         }
         return (Statistics.Median(times[0]), Statistics.Median(times[1]), Statistics.Median(times[2]));
+    }
+
+    /// <summary>Median milliseconds of the fused SRU step's phases: forward + loss, backward, clipping, Adam.</summary>
+    public static double[] FusedPhaseMilliseconds(int warmup, int repeats)
+    {
+        using var fused = new Trainee(RecurrentCellKind.Sru, Fused);
+        var samples = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
+        for (int i = 0; i < warmup + repeats; i++)
+        {
+            double[] phases = fused.PhaseMilliseconds();
+            if (i >= warmup)
+                for (int k = 0; k < 4; k++)
+                    samples[k].Add(phases[k]);
+        }
+        return samples.Select(Statistics.Median).ToArray();
     }
 
     /// <summary>GEMM floating-point operations of one SRU training step: forward U = X·W per layer, and twice that backward.</summary>
