@@ -48,7 +48,11 @@ internal static unsafe class Sgemm512
     /// C[m, n] = A[m, k]·B[k, n], C dense row-major and overwritten. B is copied into a dense, 32-column-padded
     /// buffer first when its rows are not contiguous or its width is not a multiple of 32 (small in the SRU's uses).
     /// </summary>
-    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n)
+    /// <remarks>
+    /// With <paramref name="singleThreaded"/> the product runs on the calling thread only: for callers that are
+    /// themselves one of many threads (single-row scoring).
+    /// </remarks>
+    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n, bool singleThreaded = false)
     {
         if (m == 0 || n == 0)
             return;
@@ -61,7 +65,7 @@ internal static unsafe class Sgemm512
         int paddedWidth = (n + ColumnBlock - 1) / ColumnBlock * ColumnBlock;
         if (b.ColumnStride == 1 && paddedWidth == n)
         {
-            Run(a, b.Data, b.RowStride, c, n, m, k, n);
+            Run(a, b.Data, b.RowStride, c, n, m, k, n, singleThreaded);
             return;
         }
 
@@ -83,13 +87,13 @@ internal static unsafe class Sgemm512
 
                 if (wide is null)
                 {
-                    Run(a, bp, paddedWidth, c, n, m, k, paddedWidth);
+                    Run(a, bp, paddedWidth, c, n, m, k, paddedWidth, singleThreaded);
                     return;
                 }
 
                 fixed (float* cp = wide)
                 {
-                    Run(a, bp, paddedWidth, cp, paddedWidth, m, k, paddedWidth);
+                    Run(a, bp, paddedWidth, cp, paddedWidth, m, k, paddedWidth, singleThreaded);
                     for (int row = 0; row < m; row++)
                         new ReadOnlySpan<float>(cp + (long)row * paddedWidth, n).CopyTo(new Span<float>(c + (long)row * n, n));
                 }
@@ -108,11 +112,11 @@ internal static unsafe class Sgemm512
     /// column panel by column panel, so that a panel of B stays in cache while every row block passes over it; the
     /// threads split the tiles into contiguous ranges and never write the same part of C.
     /// </summary>
-    private static void Run(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int n)
+    private static void Run(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int n, bool singleThreaded)
     {
         int rowBlocks = (m + RowBlock - 1) / RowBlock, panels = n / ColumnBlock;
         int tiles = rowBlocks * panels;
-        int threads = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, tiles);
+        int threads = singleThreaded || (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, tiles);
         if (threads == 1)
         {
             RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, 0, tiles);
