@@ -55,6 +55,19 @@ public abstract partial class RecurrentTrainerOptions
     public int LogEveryNSteps { get; set; } = 100;
 
     /// <summary>
+    /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
+    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off (all
+    /// <see cref="MaxEpoch"/> epochs run). Range 0 to 1,000,000. Ignored without a validation set.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// With a validation set: the trained model gets the weights of the epoch with the lowest validation loss, not
+    /// those of the last epoch. Default true. Ignored without a validation set.
+    /// </summary>
+    public bool KeepBestModel { get; set; } = true;
+
+    /// <summary>
     /// TorchSharp device name: "cpu" (default), "cuda" or "cuda:N". CUDA needs a CUDA build of TorchSharp
     /// referenced by the app; see <see cref="FallbackToCpu"/>.
     /// </summary>
@@ -87,6 +100,7 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(MaxEpoch, 1, 1_000_000, nameof(MaxEpoch));
         CheckRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
         CheckRange(LogEveryNSteps, 1, int.MaxValue, nameof(LogEveryNSteps));
+        CheckRange(EarlyStoppingPatience, 0, 1_000_000, nameof(EarlyStoppingPatience));
         if (!(LearningRate > 0 && LearningRate <= 10))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be greater than 0 and at most 10.");
         if (!(GradientClipNorm >= 0) || float.IsPositiveInfinity(GradientClipNorm))

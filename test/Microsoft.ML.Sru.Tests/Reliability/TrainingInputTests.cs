@@ -240,6 +240,8 @@ public sealed class TrainingInputTests
             (o => o.BatchSize = (1 << 20) + 1, "BatchSize"),
             (o => o.LogEveryNSteps = 0, "LogEveryNSteps"),
             (o => o.LogEveryNSteps = -5, "LogEveryNSteps"),
+            (o => o.EarlyStoppingPatience = -1, "EarlyStoppingPatience"),
+            (o => o.EarlyStoppingPatience = 1_000_001, "EarlyStoppingPatience"),
             (o => o.LearningRate = -0.1f, "LearningRate"),
             (o => o.LearningRate = 10.5f, "LearningRate"),
             (o => o.LearningRate = float.PositiveInfinity, "LearningRate"),

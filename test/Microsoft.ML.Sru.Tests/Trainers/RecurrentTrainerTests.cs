@@ -62,12 +62,6 @@ public sealed class RecurrentTrainerTests
         Assert.IsNull(epochs[0].ValidationAccuracy);
     }
 
-    /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     [TestMethod]
     public void A_saved_model_loads_in_a_new_context_with_identical_scores()
     {
