@@ -9,7 +9,7 @@ using TorchSharp;
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// The trainer SRU and LSTM classifiers share: reads the key-typed label and the fixed-size feature
+/// The trainer SRU, LSTM and GRU classifiers share: reads the key-typed label and the fixed-size feature
 /// vector, trains a <see cref="SequenceClassifier"/> with Adam, and produces the standard multiclass
 /// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
 /// </summary>
@@ -22,13 +22,15 @@ public abstract class RecurrentTrainerBase
     private static readonly object SeedLock = new();
 
     private readonly RecurrentTrainerOptions _options;
+    private readonly RecurrentCellKind _cell;
 
-    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentTrainerOptions options)
+    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentCellKind cell, RecurrentTrainerOptions options)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name),
               TrainerUtils.MakeR4VecFeature(ValidatedOptions(options).FeatureColumnName),
               TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
     {
         _options = options;
+        _cell = cell;
     }
 
     /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used.</summary>
@@ -67,7 +69,9 @@ public abstract class RecurrentTrainerBase
         }
     }
 
-    private protected abstract NetworkSpec CreateSpec(int stepSize, int classCount);
+    /// <summary>The network this trainer builds for <paramref name="stepSize"/> values per time step and <paramref name="classCount"/> classes.</summary>
+    private protected virtual NetworkSpec CreateSpec(int stepSize, int classCount) => new(
+        _cell, _options.SequenceLength, stepSize, _options.HiddenSize, _options.NumberOfLayers, classCount, UseHighway: false);
 
     private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options)
     {

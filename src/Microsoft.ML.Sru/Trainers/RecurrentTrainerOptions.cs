@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// Options shared by the recurrent sequence classifiers (<see cref="SruTrainer"/>, <see cref="LstmTrainer"/>).
+/// Options shared by the recurrent sequence classifiers (<see cref="SruTrainer"/>, <see cref="LstmTrainer"/>, <see cref="GruTrainer"/>).
 /// A feature vector of length L is read as <see cref="SequenceLength"/> time steps of L / SequenceLength values each.
 /// </summary>
 public abstract partial class RecurrentTrainerOptions
@@ -28,13 +28,13 @@ public abstract partial class RecurrentTrainerOptions
     public int MaxEpoch { get; set; } = 3;
 
     /// <summary>
-    /// Rows per gradient step. Default 128 (the blog's) for LSTM; 32 for SRU, whose three epochs on MNIST gained
+    /// Rows per gradient step. Default 128 (the blog's) for LSTM and GRU; 32 for SRU, whose three epochs on MNIST gained
     /// from the extra steps (see <see cref="SruTrainer.Options"/>). Range 1 to 1,048,576.
     /// </summary>
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Adam's step size. Default 0.005 for LSTM (with the decay below it beat the blog's constant 0.01 on row-wise
+    /// Adam's step size. Default 0.005 for LSTM and GRU (with the decay below it beat the blog's constant 0.01 on row-wise
     /// MNIST in three epochs); 0.007 for SRU (see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
     /// </summary>
     public float LearningRate { get; set; } = 0.005f;
