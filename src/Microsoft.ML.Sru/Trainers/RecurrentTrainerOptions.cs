@@ -46,10 +46,30 @@ public abstract partial class RecurrentTrainerOptions
     public float GradientClipNorm { get; set; } = 1.0f;
 
     /// <summary>
-    /// Learning-rate decay: after each epoch the rate is multiplied by this factor. Default 0.5, which lets
-    /// the later epochs settle; 1 keeps the rate constant (the blog's setting). Range: greater than 0, at most 1.
+    /// Learning-rate decay of the <see cref="LearningRateSchedule.Step"/> schedule: after each epoch the rate is multiplied
+    /// by this factor. Default 0.5, which lets the later epochs settle; 1 keeps the rate constant (the blog's setting).
+    /// Range: greater than 0, at most 1. The other schedules ignore it.
     /// </summary>
     public float LearningRateDecay { get; set; } = 0.5f;
+
+    /// <summary>
+    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Step"/> (multiplied by
+    /// <see cref="LearningRateDecay"/> after each epoch); <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
+    /// over all steps after the warm-up; <see cref="Sru.LearningRateSchedule.Constant"/> keeps it.
+    /// </summary>
+    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Step;
+
+    /// <summary>
+    /// The first this many gradient steps ramp the learning rate up linearly (step s of W at (s + 1) / W of the scheduled
+    /// rate), which steadies Adam's first updates. Default 0 (no warm-up). Range 0 to 100,000,000.
+    /// </summary>
+    public int WarmupSteps { get; set; }
+
+    /// <summary>
+    /// Decoupled weight decay (AdamW): every step shrinks each weight by LearningRate × WeightDecay of itself, apart from
+    /// the gradient step. Default 0 (plain Adam). Range 0 to 1.
+    /// </summary>
+    public float WeightDecay { get; set; }
 
     /// <summary>A training-progress line is logged every this many steps. Default 100. Range 1 or greater.</summary>
     public int LogEveryNSteps { get; set; } = 100;
@@ -107,6 +127,11 @@ public abstract partial class RecurrentTrainerOptions
             throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be a finite number, 0 or greater (0 turns clipping off).");
         if (!(LearningRateDecay > 0 && LearningRateDecay <= 1))
             throw new ArgumentOutOfRangeException(nameof(LearningRateDecay), LearningRateDecay, "LearningRateDecay must be greater than 0 and at most 1.");
+        if (!Enum.IsDefined(LearningRateSchedule))
+            throw new ArgumentOutOfRangeException(nameof(LearningRateSchedule), LearningRateSchedule, $"LearningRateSchedule must be one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}.");
+        CheckRange(WarmupSteps, 0, 100_000_000, nameof(WarmupSteps));
+        if (!(WeightDecay >= 0 && WeightDecay <= 1))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be between 0 and 1 (0 turns it off).");
         if (Device is null || !DeviceNamePattern().IsMatch(Device))
             throw new ArgumentException($"Device \"{Device}\" is not a device name such as \"cpu\", \"cuda\" or \"cuda:0\".", nameof(Device));
     }

@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
-/// Mini-batch training: shuffled batches each epoch, cross-entropy, Adam, gradient clipping, a decaying
-/// learning rate, an optional validation set with early stopping, progress through the ML.NET channel, and a
+/// Mini-batch training: shuffled batches each epoch, cross-entropy, Adam (AdamW with weight decay), gradient clipping,
+/// a scheduled learning rate, an optional validation set with early stopping, progress through the ML.NET channel, and a
 /// check for cancellation between batches.
 /// Every batch runs in its own dispose scope, so memory stays flat however long training runs.
 /// </summary>
@@ -40,11 +40,15 @@ internal sealed class TrainingLoop
     {
         network.train();
         var parameters = network.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, _options.LearningRate);
+        // AdamW decays the weights apart from the gradient step; without decay plain Adam keeps the established behaviour.
+        using optim.Optimizer optimizer = _options.WeightDecay > 0
+            ? optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay)
+            : optim.Adam(parameters, _options.LearningRate);
         using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
         var random = new Random(_seed);
         int[] order = Enumerable.Range(0, set.RowCount).ToArray();
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
+        var schedule = LearningRateScheduler.For(_options, stepsPerEpoch);
         double learningRate = _options.LearningRate;
 
         _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
@@ -69,6 +73,9 @@ internal sealed class TrainingLoop
                 int start = step * _options.BatchSize;
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
                 var (features, labels) = set.Gather(order.AsSpan(start, rows));
+                learningRate = schedule.RateAt((long)(epoch - 1) * stepsPerEpoch + step);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
                 Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
@@ -142,10 +149,6 @@ internal sealed class TrainingLoop
                     break;
                 }
             }
-
-            learningRate *= _options.LearningRateDecay;
-            foreach (var group in optimizer.ParamGroups)
-                group.LearningRate = learningRate;
         }
 
         if (best is not null && bestEpoch != lastEpoch)
