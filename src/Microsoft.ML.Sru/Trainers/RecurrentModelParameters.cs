@@ -141,6 +141,23 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         dst = editor.Commit();
     }
 
+    /// <summary>Copies this model's weights into <paramref name="target"/>, a network of the same spec; this model is unchanged.</summary>
+    internal void CopyWeightsTo(SequenceClassifier target)
+    {
+        SequenceClassifier network = Acquire();
+        try
+        {
+            var source = network.state_dict();
+            using var noGrad = torch.no_grad();
+            foreach (var (name, tensor) in target.state_dict())
+                tensor.copy_(source[name]);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>.</summary>
     internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores)
     {

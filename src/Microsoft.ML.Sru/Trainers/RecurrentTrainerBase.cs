@@ -16,7 +16,7 @@ namespace Microsoft.ML.Sru;
 public abstract class RecurrentTrainerBase
     : TrainerEstimatorBase<MulticlassPredictionTransformer<RecurrentModelParameters>, RecurrentModelParameters>
 {
-    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true);
+    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
     // TorchSharp's global generator seeds initial weights; builds from different threads must not interleave.
     private static readonly object SeedLock = new();
@@ -33,7 +33,7 @@ public abstract class RecurrentTrainerBase
         _cell = cell;
     }
 
-    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used.</summary>
+    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used, training can continue from a model.</summary>
     public override TrainerInfo Info => TrainerInfoValue;
 
     /// <inheritdoc/>
@@ -56,6 +56,36 @@ public abstract class RecurrentTrainerBase
     {
         CheckValidationSchema(validationData);
         return TrainTransformer(trainData, validationData);
+    }
+
+    /// <summary>
+    /// Continues training from <paramref name="initialModel"/>: a new model starts from a copy of its weights (the given
+    /// model is not changed) and trains <see cref="RecurrentTrainerOptions.MaxEpoch"/> more epochs, with the learning-rate
+    /// schedule and the optimizer's state starting afresh. The options and data must describe the model's network: the
+    /// same cell, <see cref="RecurrentTrainerOptions.SequenceLength"/>, <see cref="RecurrentTrainerOptions.HiddenSize"/>,
+    /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/>, feature vector length and class count (keys mapped the same
+    /// way); otherwise an <see cref="ArgumentException"/> names what differs.
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="initialModel">A trained model, e.g. <c>((MulticlassPredictionTransformer&lt;RecurrentModelParameters&gt;)loaded).Model</c>.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, RecurrentModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        return TrainTransformer(trainData, initPredictor: initialModel);
+    }
+
+    /// <summary>
+    /// Continues training from <paramref name="initialModel"/> (see <see cref="Fit(IDataView, RecurrentModelParameters)"/>)
+    /// with a validation set (see <see cref="Fit(IDataView, IDataView)"/>).
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Rows that are scored, never trained on.</param>
+    /// <param name="initialModel">A trained model whose weights training starts from.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData, RecurrentModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        CheckValidationSchema(validationData);
+        return TrainTransformer(trainData, validationData, initialModel);
     }
 
     /// <summary>Names a column missing from the validation set before ML.NET's schema check would, without saying which set it means.</summary>
@@ -122,7 +152,21 @@ public abstract class RecurrentTrainerBase
         DataViewSchema.Column featureColumn = data.Schema.Feature
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
-        TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
+        var (classCount, featureCount) = TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
+        NetworkSpec spec = CreateSpec(featureCount / _options.SequenceLength, classCount);
+        // A network the loader would refuse must not be trained: the saved model could never be loaded.
+        if (spec.FindProblem() is { } problem)
+            throw new ArgumentOutOfRangeException(featureColumn.Name,
+                $"Feature column '{featureColumn.Name}' ({featureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
+        RecurrentModelParameters? initialModel = context.InitialPredictor switch
+        {
+            null => null,
+            RecurrentModelParameters model => model,
+            var other => throw new ArgumentException(
+                $"Training can only continue from a {nameof(RecurrentModelParameters)}; the initial model is a {other.GetType().Name}.", nameof(context)),
+        };
+        if (initialModel is not null)
+            InitialModelCheck.ThrowIfUnfit(initialModel.Spec, spec, labelColumn.Name, featureColumn.Name);
         RoleMappedData? validationData = context.ValidationSet;
         DataViewSchema.Column? validationLabel = validationData?.Schema.Label, validationFeatures = validationData?.Schema.Feature;
         if (validationData is not null)
@@ -148,11 +192,6 @@ public abstract class RecurrentTrainerBase
                 throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
         }
 
-        NetworkSpec spec = CreateSpec(set.FeatureCount / _options.SequenceLength, set.ClassCount);
-        // A network the loader would refuse must not be trained: the saved model could never be loaded.
-        if (spec.FindProblem() is { } problem)
-            throw new ArgumentOutOfRangeException(featureColumn.Name,
-                $"Feature column '{featureColumn.Name}' ({set.FeatureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
         SequenceClassifier network;
@@ -164,6 +203,8 @@ public abstract class RecurrentTrainerBase
 
         try
         {
+            // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
+            initialModel?.CopyWeightsTo(network);
             network.to(device);
             new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation);
             network.to(torch.CPU);
