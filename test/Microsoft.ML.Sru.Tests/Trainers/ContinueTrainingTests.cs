@@ -85,8 +85,7 @@ public sealed class ContinueTrainingTests
         var ml = new MLContext(seed: 1);
         using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(OrderedMarkers.Load(ml, 64, seed: 1)).Model;
         IDataView twoClasses = OrderedMarkers.Load(ml, OrderedMarkers.Generate(64, seed: 2).Where(r => r.Label != 2));
-        IDataView raw = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 20).Select(i => new ShortRow { Features = new float[16], Label = (uint)(i % 3) }));
-        IDataView shorter = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        IDataView shorter = OrderedMarkers.LoadHalfLength(ml, 20);
 
         var classes = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(twoClasses, model));
         var features = Assert.ThrowsExactly<ArgumentException>(() => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(shorter, model));
@@ -113,19 +112,7 @@ public sealed class ContinueTrainingTests
     /// <summary>The options with epoch reports going to <paramref name="epochs"/>.</summary>
     private static T Options<T>(List<TrainingProgress> epochs, T options) where T : RecurrentTrainerOptions
     {
-        options.Progress = new SynchronousProgress<TrainingProgress>(r =>
-        {
-            if (r.Kind == TrainingProgressKind.Epoch)
-                epochs.Add(r);
-        });
+        options.Progress = ProgressRecorder.Into(epochs, TrainingProgressKind.Epoch);
         return options;
-    }
-
-    private sealed class ShortRow
-    {
-        [VectorType(16)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-
-        public uint Label { get; set; }
     }
 }

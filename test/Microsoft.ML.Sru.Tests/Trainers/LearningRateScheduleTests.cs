@@ -102,14 +102,10 @@ public sealed class LearningRateScheduleTests
 
     private static float[] Rates(RecurrentTrainerOptions options)
     {
-        var rates = new List<float>();
-        options.Progress = new SynchronousProgress<TrainingProgress>(r =>
-        {
-            if (r.Kind == TrainingProgressKind.Step)
-                rates.Add(r.LearningRate);
-        });
+        var steps = new List<TrainingProgress>();
+        options.Progress = ProgressRecorder.Into(steps, TrainingProgressKind.Step);
         var ml = new MLContext(seed: 1);
         ml.MulticlassClassification.Trainers.Sru((SruTrainer.Options)options).Fit(OrderedMarkers.Load(ml, 100, seed: 1));
-        return rates.ToArray();
+        return steps.Select(r => r.LearningRate).ToArray();
     }
 }

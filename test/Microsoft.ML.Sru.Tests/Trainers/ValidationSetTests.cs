@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Tests.Reliability;
 
@@ -40,7 +39,7 @@ public sealed class ValidationSetTests
         var options = TinyModels.Sru(epochs: 20);
         options.EarlyStoppingPatience = 2;
         var epochs = new List<TrainingProgress>();
-        options.Progress = EpochRecorder(epochs);
+        options.Progress = ProgressRecorder.Into(epochs, TrainingProgressKind.Epoch);
 
         var model = ml.MulticlassClassification.Trainers.Sru(options).Fit(OrderedMarkers.Load(ml, 300, seed: 1), validation);
 
@@ -60,7 +59,7 @@ public sealed class ValidationSetTests
         var options = TinyModels.Sru(epochs: 4);
         options.KeepBestModel = false;
         var epochs = new List<TrainingProgress>();
-        options.Progress = EpochRecorder(epochs);
+        options.Progress = ProgressRecorder.Into(epochs, TrainingProgressKind.Epoch);
 
         var model = ml.MulticlassClassification.Trainers.Sru(options).Fit(OrderedMarkers.Load(ml, 300, seed: 1), validation);
 
@@ -86,7 +85,7 @@ public sealed class ValidationSetTests
         IDataView validation = OrderedMarkers.Load(ml, rows);
         var options = TinyModels.Sru();
         var epochs = new List<TrainingProgress>();
-        options.Progress = EpochRecorder(epochs);
+        options.Progress = ProgressRecorder.Into(epochs, TrainingProgressKind.Epoch);
 
         ml.MulticlassClassification.Trainers.Sru(options).Fit(OrderedMarkers.Load(ml, 100, seed: 1), validation);
 
@@ -111,8 +110,7 @@ public sealed class ValidationSetTests
     public void A_validation_set_of_another_vector_size_is_named()
     {
         var ml = new MLContext(seed: 1);
-        IDataView raw = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 20).Select(i => new ShortRow { Features = new float[16], Label = (uint)(i % 3) }));
-        IDataView validation = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        IDataView validation = OrderedMarkers.LoadHalfLength(ml, 20);
 
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Fit(ml, validation));
 
@@ -161,23 +159,8 @@ public sealed class ValidationSetTests
     private static IDataView Misleading(MLContext ml)
         => OrderedMarkers.Load(ml, OrderedMarkers.Generate(150, seed: 2).Select(r => new OrderedMarkers.Row { Features = r.Features, Label = (r.Label + 1) % 3 }));
 
-    private static SynchronousProgress<TrainingProgress> EpochRecorder(List<TrainingProgress> epochs)
-        => new(r =>
-        {
-            if (r.Kind == TrainingProgressKind.Epoch)
-                epochs.Add(r);
-        });
-
     private static int BestEpoch(List<TrainingProgress> epochs) => epochs.MinBy(r => r.ValidationLoss!.Value)!.Epoch;
 
     private static string Describe(List<TrainingProgress> epochs)
         => string.Join(", ", epochs.Select(r => FormattableString.Invariant($"{r.Epoch}: {r.ValidationLoss:F4}")));
-
-    private sealed class ShortRow
-    {
-        [VectorType(16)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-
-        public uint Label { get; set; }
-    }
 }
