@@ -7,6 +7,8 @@ using Sru.Benchmarks;
 
 // Every figure is measured in this one run, after warm-up, as the median of repeated runs.
 //   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only | --memory-only [--no-trim]] [--json PATH]
+//   ... -- --accuracy-table [--datasets Digits,Fashion] [--epochs 3,10] [--models sru,best,lstm,gru]   (the README's results table)
+//   ... -- --fused-steps-only   (fused SRU steps alone, by phase, for a profiler)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
 int jsonAt = Array.IndexOf(args, "--json");
@@ -18,6 +20,23 @@ var figures = new Dictionary<string, object>
 };
 
 Console.WriteLine($"Machine: {figures["machine"]}");
+if (args.Contains("--accuracy-table"))
+{
+    // --accuracy-table [--datasets Digits,Fashion] [--epochs 3,10] [--models sru,best,lstm,gru]: the README's results table.
+    string Value(string name, string fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    var datasets = Value("--datasets", "Digits,Fashion").Split(',').Select(Enum.Parse<MnistVariant>).ToArray();
+    var epochCounts = Value("--epochs", "3,10").Split(',').Select(int.Parse).ToArray();
+    var wanted = Value("--models", "sru,best,lstm,gru").Split(',');
+    string Key(AccuracyTable.Model m) => m.Name.StartsWith("SRU (best", StringComparison.Ordinal) ? "best" : m.Name.Split(' ')[0].ToLowerInvariant();
+    Console.WriteLine("Results table: test accuracy and training time, seed 1, separate runs per epoch count:");
+    var entries = AccuracyTable.Run(datasets, epochCounts, m => wanted.Contains(Key(m)));
+    figures["accuracy_table"] = entries;
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+    File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
+    return 0;
+}
+
 if (args.Contains("--fused-steps-only"))
 {
     // Only fused SRU steps, for an outside profiler such as `perf record`.
