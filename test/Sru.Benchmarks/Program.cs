@@ -47,11 +47,7 @@ if (args.Contains("--fused-steps-only"))
 if (!memoryOnly)
 {
     Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
-    var (fused, reference, lstm) = StepBenchmark.MedianStepMilliseconds(warmup: 40, repeats: 40);
-    Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
-    Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
-    Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
-    figures["step_ms"] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
+    var (fused, _, _) = MeasureSteps("step_ms");
 
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 20, repeats: 40);
     Console.WriteLine($"   fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping {phases[2]:F2} ms, Adam {phases[3]:F2} ms");
@@ -124,7 +120,25 @@ using (var self = System.Diagnostics.Process.GetCurrentProcess())
     Console.WriteLine($"6. Peak working set of this run: {self.PeakWorkingSet64 >> 20} MiB.");
 }
 
+if (!memoryOnly)
+{
+    // The allocator setting is process-wide and cannot be undone, so this comes last.
+    bool tuned = Microsoft.ML.Sru.Runtime.NativeMemory.TuneAllocatorForTraining();
+    Console.WriteLine($"7. Training step as in 1, with TuneNativeAllocator{(tuned ? "" : " (not available here)")}:");
+    MeasureSteps("step_ms_tuned_allocator");
+}
+
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
 File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
 return 0;
+
+(double Fused, double Reference, double Lstm) MeasureSteps(string key)
+{
+    var (fused, reference, lstm) = StepBenchmark.MedianStepMilliseconds(warmup: 40, repeats: 40);
+    Console.WriteLine($"   SRU fused     {fused,8:F2} ms");
+    Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
+    Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
+    figures[key] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
+    return (fused, reference, lstm);
+}

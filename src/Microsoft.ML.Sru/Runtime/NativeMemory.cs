@@ -9,6 +9,38 @@ namespace Microsoft.ML.Sru.Runtime;
 /// </summary>
 internal static partial class NativeMemory
 {
+    private const int MmapThresholdParameter = -3, TrimThresholdParameter = -1;
+
+    /// <summary>Buffers up to this size come from the heap rather than fresh mappings (glibc's own ceiling for the setting).</summary>
+    private const int RetainedBufferBytes = 32 << 20;
+
+    private static int s_allocatorTuned;
+
+    /// <summary>
+    /// Keeps libtorch's large per-step buffers in glibc's heap between steps instead of mapping and unmapping them
+    /// (and faulting their pages in again) every step: raises M_MMAP_THRESHOLD and M_TRIM_THRESHOLD. Process-wide
+    /// and kept for the process's life (glibc cannot restore its adaptive default), so it runs at most once.
+    /// Returns false where it does not apply (not Linux, or a C library without mallopt).
+    /// </summary>
+    public static bool TuneAllocatorForTraining()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        if (Volatile.Read(ref s_allocatorTuned) != 0)
+            return true;
+        try
+        {
+            bool tuned = Mallopt(MmapThresholdParameter, RetainedBufferBytes) == 1 && Mallopt(TrimThresholdParameter, 2 * RetainedBufferBytes) == 1;
+            if (tuned)
+                Volatile.Write(ref s_allocatorTuned, 1);
+            return tuned;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     public static void TrimAfterEpoch()
     {
         GC.Collect();
@@ -24,6 +56,9 @@ internal static partial class NativeMemory
             // Not glibc (e.g. musl): nothing to trim.
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]
     private static partial int MallocTrim(nuint pad);

@@ -100,6 +100,15 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public bool TrimNativeMemoryEachEpoch { get; set; } = true;
 
+    /// <summary>
+    /// On Linux with glibc, keep libtorch's large per-step buffers (up to 32 MiB each) in the heap between steps instead
+    /// of unmapping and faulting them in again every step (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD). Process-wide,
+    /// and it stays set after training. Default false. It speeds up libtorch-heavy steps (LSTM, GRU, the reference SRU)
+    /// most; see the README's benchmark table for measured steps with and without it. Keep
+    /// <see cref="TrimNativeMemoryEachEpoch"/> on with it, so that memory stays flat over long runs.
+    /// </summary>
+    public bool TuneNativeAllocator { get; set; }
+
     /// <summary>When the requested CUDA device is not usable, train on the CPU with a warning instead of failing. Default false.</summary>
     public bool FallbackToCpu { get; set; }
 

@@ -51,6 +51,8 @@ internal sealed class TrainingLoop
         var schedule = LearningRateScheduler.For(_options, stepsPerEpoch);
         double learningRate = _options.LearningRate;
 
+        if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
+            _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
         _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
             set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
