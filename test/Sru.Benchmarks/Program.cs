@@ -18,6 +18,13 @@ var figures = new Dictionary<string, object>
 };
 
 Console.WriteLine($"Machine: {figures["machine"]}");
+if (args.Contains("--fused-steps-only"))
+{
+    // Only fused SRU steps, for an outside profiler such as `perf record`.
+    double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
+    Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping {phases[2]:F2} ms, Adam {phases[3]:F2} ms");
+    return 0;
+}
 if (!memoryOnly)
 {
     Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
@@ -26,6 +33,10 @@ if (!memoryOnly)
     Console.WriteLine($"   SRU reference {reference,8:F2} ms   ({reference / fused:F2}× the fused step)");
     Console.WriteLine($"   nn.LSTM       {lstm,8:F2} ms   ({lstm / fused:F2}× the fused step)");
     figures["step_ms"] = new { sru_fused = fused, sru_reference = reference, lstm, lstm_over_fused = lstm / fused, reference_over_fused = reference / fused };
+
+    double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 20, repeats: 40);
+    Console.WriteLine($"   fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping {phases[2]:F2} ms, Adam {phases[3]:F2} ms");
+    figures["fused_phases_ms"] = new { forward = phases[0], backward = phases[1], clipping = phases[2], adam = phases[3] };
 
     double sgemm = StepBenchmark.SgemmGflops();
     double sruGflops = StepBenchmark.SruGemmFlops() / (fused / 1000) / 1e9;
@@ -97,3 +108,4 @@ using (var self = System.Diagnostics.Process.GetCurrentProcess())
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
 File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
+return 0;

@@ -50,6 +50,28 @@ internal static class StepBenchmark
             return clock.Elapsed.TotalMilliseconds;
         }
 
+        /// <summary>One step, timed phase by phase: forward and loss, backward, clipping, Adam.</summary>
+        public double[] PhaseMilliseconds()
+        {
+            var phases = new double[4];
+            var clock = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            Tensor loss = nn.functional.cross_entropy(_network.forward(_x), _y);
+            _ = loss.item<float>();
+            phases[0] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            _optimizer.zero_grad();
+            loss.backward();
+            phases[1] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            nn.utils.clip_grad_norm_(_parameters, 1.0);
+            phases[2] = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            _optimizer.step();
+            phases[3] = clock.Elapsed.TotalMilliseconds;
+            return phases;
+        }
+
         public void Dispose()
         {
             _optimizer.Dispose();
@@ -82,7 +104,26 @@ internal static class StepBenchmark
         return (Statistics.Median(times[0]), Statistics.Median(times[1]), Statistics.Median(times[2]));
     }
 
-    /// <summary>GEMM floating-point operations of one SRU training step: forward U = X·W per layer, and twice that backward.</summary>
+    /// <summary>Median milliseconds of the fused SRU step's phases: forward + loss, backward, clipping, Adam.</summary>
+    public static double[] FusedPhaseMilliseconds(int warmup, int repeats)
+    {
+        using var fused = new Trainee(RecurrentCellKind.Sru, Fused);
+        var samples = Enumerable.Range(0, 4).Select(_ => new List<double>()).ToArray();
+        for (int i = 0; i < warmup + repeats; i++)
+        {
+            double[] phases = fused.PhaseMilliseconds();
+            if (i >= warmup)
+                for (int k = 0; k < 4; k++)
+                    samples[k].Add(phases[k]);
+        }
+        return samples.Select(Statistics.Median).ToArray();
+    }
+
+    /// <summary>
+    /// GEMM floating-point operations of one SRU training step, counting only the products that run: forward
+    /// U = X·W per layer, backward dW = X^T·dU per layer and dX = dU·W^T for every layer but the first (the
+    /// network's input needs no gradient).
+    /// </summary>
     public static double SruGemmFlops()
     {
         double flops = 0;
@@ -90,9 +131,10 @@ internal static class StepBenchmark
         {
             int input = layer == 0 ? StepSize : Hidden;
             int blocks = input != Hidden ? 4 : 3;
-            flops += 2.0 * Steps * Batch * input * blocks * Hidden;
+            double product = 2.0 * Steps * Batch * input * blocks * Hidden;
+            flops += layer == 0 ? 2 * product : 3 * product;
         }
-        return 3 * flops;
+        return flops;
     }
 
     /// <summary>A large square SGEMM through libtorch, as the machine's practical peak.</summary>

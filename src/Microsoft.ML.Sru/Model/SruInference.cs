@@ -6,8 +6,8 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// A trained SRU classifier scoring one row in plain C#, without TorchSharp: the weights are copied into
-/// managed arrays once, U = X·W runs as vectorised row updates (skipping zero inputs, which MNIST is full
-/// of), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
+/// managed arrays once, U = X·W runs as vectorised row updates for the first layer (skipping zero inputs, which
+/// MNIST is full of) and as one AVX-512 product for deeper layers (dense input), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
 /// a single row through libtorch costs far more in per-op overhead than in arithmetic.
 /// </summary>
 internal sealed unsafe class SruInference
@@ -92,16 +92,28 @@ internal sealed unsafe class SruInference
             // blocks are computed for the last step alone (h of earlier steps is then unused).
             bool isLastLayer = l == _layers.Length - 1;
             Span<float> u = workspace.U.AsSpan(0, _steps * width);
-            for (int t = 0; t < _steps; t++)
+            if (l > 0 && Sgemm512.IsSupported)
             {
-                int used = isLastLayer && t < _steps - 1 ? 2 * _hidden : width;
-                Span<float> row = u.Slice(t * width, width);
-                row.Clear();
-                for (int i = 0; i < layer.InputSize; i++)
+                // A hidden layer's input is dense: all steps in one register-blocked product beat row updates.
+                fixed (float* px = input, pw = layer.Weight, pu = u)
                 {
-                    float a = input[t * layer.InputSize + i];
-                    if (a != 0)
-                        MultiplyAdd(a, layer.Weight.AsSpan(i * width, used), row[..used]);
+                    Sgemm512.Multiply(new StridedMatrix(px, layer.InputSize, 1), new StridedMatrix(pw, width, 1), pu,
+                        _steps, layer.InputSize, width, singleThreaded: true);
+                }
+            }
+            else
+            {
+                for (int t = 0; t < _steps; t++)
+                {
+                    int used = isLastLayer && t < _steps - 1 ? 2 * _hidden : width;
+                    Span<float> row = u.Slice(t * width, width);
+                    row.Clear();
+                    for (int i = 0; i < layer.InputSize; i++)
+                    {
+                        float a = input[t * layer.InputSize + i];
+                        if (a != 0)
+                            MultiplyAdd(a, layer.Weight.AsSpan(i * width, used), row[..used]);
+                    }
                 }
             }
 

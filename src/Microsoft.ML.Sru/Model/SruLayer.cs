@@ -54,7 +54,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     {
         long steps = input.shape[0], batch = input.shape[1];
         // One GEMM over all time steps: [T·B, I] × [I, k·H].
-        Tensor u = input.reshape(steps * batch, _inputSize).matmul(weight).view(steps, batch, _blocks, _hiddenSize);
+        Tensor u = Recurrence.Project(input.reshape(steps * batch, _inputSize), weight).view(steps, batch, _blocks, _hiddenSize);
         Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(2, 3) : input;
         return Recurrence.Forward(u, bias, skip);
     }

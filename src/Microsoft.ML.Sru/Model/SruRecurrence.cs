@@ -14,6 +14,8 @@ internal sealed class SruRecurrence : ISruRecurrence
     {
     }
 
+    public Tensor Project(Tensor input, Tensor weight) => input.matmul(weight);
+
     public Tensor Forward(Tensor u, Tensor bias, Tensor? skip)
     {
         long steps = u.shape[0], hidden = u.shape[3];

@@ -9,29 +9,31 @@ using TorchSharp;
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// The trainer SRU and LSTM classifiers share: reads the key-typed label and the fixed-size feature
+/// The trainer SRU, LSTM and GRU classifiers share: reads the key-typed label and the fixed-size feature
 /// vector, trains a <see cref="SequenceClassifier"/> with Adam, and produces the standard multiclass
 /// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
 /// </summary>
 public abstract class RecurrentTrainerBase
     : TrainerEstimatorBase<MulticlassPredictionTransformer<RecurrentModelParameters>, RecurrentModelParameters>
 {
-    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false);
+    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
     // TorchSharp's global generator seeds initial weights; builds from different threads must not interleave.
     private static readonly object SeedLock = new();
 
     private readonly RecurrentTrainerOptions _options;
+    private readonly RecurrentCellKind _cell;
 
-    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentTrainerOptions options)
+    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentCellKind cell, RecurrentTrainerOptions options)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name),
               TrainerUtils.MakeR4VecFeature(ValidatedOptions(options).FeatureColumnName),
               TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
     {
         _options = options;
+        _cell = cell;
     }
 
-    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed.</summary>
+    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used, training can continue from a model.</summary>
     public override TrainerInfo Info => TrainerInfoValue;
 
     /// <inheritdoc/>
@@ -40,7 +42,66 @@ public abstract class RecurrentTrainerBase
     /// <summary>The most classes a label may have.</summary>
     public const int MaxClassCount = NetworkSpec.MaxClasses;
 
-    private protected abstract NetworkSpec CreateSpec(int stepSize, int classCount);
+    /// <summary>
+    /// Trains on <paramref name="trainData"/> and scores <paramref name="validationData"/> after every epoch: its loss and
+    /// accuracy go to the log and to <see cref="RecurrentTrainerOptions.Progress"/>, and drive
+    /// <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> and <see cref="RecurrentTrainerOptions.KeepBestModel"/>.
+    /// The validation set needs the same label and feature columns as the training data, of the same types (the same
+    /// key count, the same vector length); its rows are read like training rows (rows with a missing label or
+    /// non-finite features are skipped with a warning).
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Rows that are scored, never trained on.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData)
+    {
+        CheckValidationSchema(validationData);
+        return TrainTransformer(trainData, validationData);
+    }
+
+    /// <summary>
+    /// Continues training from <paramref name="initialModel"/>: a new model starts from a copy of its weights (the given
+    /// model is not changed) and trains <see cref="RecurrentTrainerOptions.MaxEpoch"/> more epochs, with the learning-rate
+    /// schedule and the optimizer's state starting afresh. The options and data must describe the model's network: the
+    /// same cell, <see cref="RecurrentTrainerOptions.SequenceLength"/>, <see cref="RecurrentTrainerOptions.HiddenSize"/>,
+    /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/>, feature vector length and class count (keys mapped the same
+    /// way); otherwise an <see cref="ArgumentException"/> names what differs.
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="initialModel">A trained model, e.g. <c>((MulticlassPredictionTransformer&lt;RecurrentModelParameters&gt;)loaded).Model</c>.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, RecurrentModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        return TrainTransformer(trainData, initPredictor: initialModel);
+    }
+
+    /// <summary>
+    /// Continues training from <paramref name="initialModel"/> (see <see cref="Fit(IDataView, RecurrentModelParameters)"/>)
+    /// with a validation set (see <see cref="Fit(IDataView, IDataView)"/>).
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Rows that are scored, never trained on.</param>
+    /// <param name="initialModel">A trained model whose weights training starts from.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData, RecurrentModelParameters initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(initialModel);
+        CheckValidationSchema(validationData);
+        return TrainTransformer(trainData, validationData, initialModel);
+    }
+
+    /// <summary>Names a column missing from the validation set before ML.NET's schema check would, without saying which set it means.</summary>
+    private void CheckValidationSchema(IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(validationData);
+        foreach (string column in new[] { _options.LabelColumnName, _options.FeatureColumnName })
+        {
+            if (validationData.Schema.GetColumnOrNull(column) is null)
+                throw new ArgumentOutOfRangeException(column, $"The validation set has no column '{column}'; it needs the same label and feature columns as the training data.");
+        }
+    }
+
+    /// <summary>The network this trainer builds for <paramref name="stepSize"/> values per time step and <paramref name="classCount"/> classes.</summary>
+    private protected virtual NetworkSpec CreateSpec(int stepSize, int classCount) => new(
+        _cell, _options.SequenceLength, stepSize, _options.HiddenSize, _options.NumberOfLayers, classCount, UseHighway: false);
 
     private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options)
     {
@@ -91,20 +152,46 @@ public abstract class RecurrentTrainerBase
         DataViewSchema.Column featureColumn = data.Schema.Feature
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
-        using IChannel ch = Host.Start("Training");
-        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
-        if (set.SkippedMissingLabel > 0)
-            ch.Warning("Skipped {0} rows with a missing label in column '{1}'.", set.SkippedMissingLabel, labelColumn.Name);
-        if (set.SkippedNonFiniteFeatures > 0)
-            ch.Warning("Skipped {0} rows with NaN or infinite values in column '{1}'.", set.SkippedNonFiniteFeatures, featureColumn.Name);
-        if (set.RowCount == 0)
-            throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
-
-        NetworkSpec spec = CreateSpec(set.FeatureCount / _options.SequenceLength, set.ClassCount);
+        var (classCount, featureCount) = TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
+        NetworkSpec spec = CreateSpec(featureCount / _options.SequenceLength, classCount);
         // A network the loader would refuse must not be trained: the saved model could never be loaded.
         if (spec.FindProblem() is { } problem)
             throw new ArgumentOutOfRangeException(featureColumn.Name,
-                $"Feature column '{featureColumn.Name}' ({set.FeatureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
+                $"Feature column '{featureColumn.Name}' ({featureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
+        RecurrentModelParameters? initialModel = context.InitialPredictor switch
+        {
+            null => null,
+            RecurrentModelParameters model => model,
+            var other => throw new ArgumentException(
+                $"Training can only continue from a {nameof(RecurrentModelParameters)}; the initial model is a {other.GetType().Name}.", nameof(context)),
+        };
+        if (initialModel is not null)
+            InitialModelCheck.ThrowIfUnfit(initialModel.Spec, spec, labelColumn.Name, featureColumn.Name);
+        RoleMappedData? validationData = context.ValidationSet;
+        DataViewSchema.Column? validationLabel = validationData?.Schema.Label, validationFeatures = validationData?.Schema.Feature;
+        if (validationData is not null)
+        {
+            if (validationLabel is null || validationFeatures is null)
+                throw new ArgumentOutOfRangeException(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName,
+                    $"The validation set has no column '{(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName)}'.");
+            // Checked before any row is read, so a mismatched validation set fails at once, not after reading the training data.
+            TrainingSet.CheckValidationColumns(labelColumn, featureColumn, validationLabel.Value, validationFeatures.Value);
+        }
+
+        using IChannel ch = Host.Start("Training");
+        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
+        WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
+        if (set.RowCount == 0)
+            throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
+        TrainingSet? validation = null;
+        if (validationData is not null)
+        {
+            validation = TrainingSet.ReadValidation(Host, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
+            WarnAboutSkippedRows(ch, validation, validationLabel.Value, validationFeatures.Value, "validation ");
+            if (validation.RowCount == 0)
+                throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
+        }
+
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
         SequenceClassifier network;
@@ -116,8 +203,10 @@ public abstract class RecurrentTrainerBase
 
         try
         {
+            // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
+            initialModel?.CopyWeightsTo(network);
             network.to(device);
-            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set);
+            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation);
             network.to(torch.CPU);
             return new RecurrentModelParameters(Host, network);
         }
@@ -126,5 +215,13 @@ public abstract class RecurrentTrainerBase
             network.Dispose();
             throw;
         }
+    }
+
+    private static void WarnAboutSkippedRows(IChannel ch, TrainingSet set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
+    {
+        if (set.SkippedMissingLabel > 0)
+            ch.Warning("Skipped {0} {1}rows with a missing label in column '{2}'.", set.SkippedMissingLabel, which, labelColumn.Name);
+        if (set.SkippedNonFiniteFeatures > 0)
+            ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", set.SkippedNonFiniteFeatures, which, featureColumn.Name);
     }
 }

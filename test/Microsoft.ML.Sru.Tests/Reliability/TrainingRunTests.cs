@@ -147,6 +147,8 @@ public sealed class TrainingRunTests
     /// <summary>The reference recurrence plus sqrt(0·z): the same forward values, a NaN gradient (∞ · 0).</summary>
     private sealed class NaNGradientRecurrence : ISruRecurrence
     {
+        public Tensor Project(Tensor input, Tensor weight) => SruRecurrence.Reference.Project(input, weight);
+
         public Tensor Forward(Tensor u, Tensor bias, Tensor? skip) =>
             SruRecurrence.Reference.Forward(u, bias, skip) + (u.select(2, 0) * 0).sqrt();
     }

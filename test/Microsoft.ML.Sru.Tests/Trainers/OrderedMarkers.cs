@@ -21,6 +21,15 @@ internal static class OrderedMarkers
         public uint Label { get; set; }
     }
 
+    /// <summary>A row whose feature vector is half as long as the task's: data that does not fit a model of the task.</summary>
+    public sealed class HalfLengthRow
+    {
+        [VectorType(FeatureCount / 2)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+
+        public uint Label { get; set; }
+    }
+
     public sealed class Prediction
     {
         public float[] Score { get; set; } = Array.Empty<float>();
@@ -47,11 +56,21 @@ internal static class OrderedMarkers
     }
 
     /// <summary>The data as an IDataView with the label mapped to a key, as a user's pipeline would.</summary>
-    public static IDataView Load(MLContext ml, int count, int seed)
+    public static IDataView Load(MLContext ml, int count, int seed) => Load(ml, Generate(count, seed));
+
+    /// <summary>Given rows as an IDataView with the label mapped to a key.</summary>
+    public static IDataView Load(MLContext ml, IEnumerable<Row> rows)
     {
-        IDataView raw = ml.Data.LoadFromEnumerable(Generate(count, seed));
+        IDataView raw = ml.Data.LoadFromEnumerable(rows);
         // Keys sorted by value, so that every split maps label n to key n + 1.
         return ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Fit(raw).Transform(raw);
+    }
+
+    /// <summary><paramref name="count"/> zero rows of <see cref="HalfLengthRow"/> over the task's three classes, the label mapped to a key.</summary>
+    public static IDataView LoadHalfLength(MLContext ml, int count)
+    {
+        IDataView raw = ml.Data.LoadFromEnumerable(Enumerable.Range(0, count).Select(i => new HalfLengthRow { Features = new float[FeatureCount / 2], Label = (uint)(i % 3) }));
+        return ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
     }
 }

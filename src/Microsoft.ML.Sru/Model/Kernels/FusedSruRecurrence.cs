@@ -18,6 +18,8 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     {
     }
 
+    public Tensor Project(Tensor input, Tensor weight) => FusedMatMul.Multiply(input, weight);
+
     public Tensor Forward(Tensor u, Tensor bias, Tensor? skip)
     {
         if (!CanFuse(u, bias, skip))

@@ -1,0 +1,48 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Model.Kernels;
+
+/// <summary>
+/// The SRU's projection U = X·W through <see cref="Sgemm512"/> where it applies (float32 on the CPU of a machine
+/// with AVX-512), differentiable through <see cref="MatMulFunction"/>; libtorch's matmul everywhere else.
+/// </summary>
+internal static class FusedMatMul
+{
+    /// <summary>x [M, K] · w [K, N] → [M, N].</summary>
+    public static Tensor Multiply(Tensor x, Tensor w)
+    {
+        if (!CanRun(x, w))
+            return x.matmul(w);
+        if (!x.is_contiguous())
+            x = x.contiguous();
+        if (!w.is_contiguous())
+            w = w.contiguous();
+        return is_grad_enabled() && (x.requires_grad || w.requires_grad) ? MatMulFunction.apply(x, w) : Run(x, w);
+    }
+
+    internal static bool CanRun(Tensor x, Tensor w) =>
+        Sgemm512.IsSupported
+        && x.device_type == DeviceType.CPU && w.device_type == DeviceType.CPU
+        && x.dtype == ScalarType.Float32 && w.dtype == ScalarType.Float32
+        && x.dim() == 2 && w.dim() == 2 && x.shape[1] == w.shape[0]
+        // Spans over tensor memory are int-sized.
+        && x.numel() <= int.MaxValue / sizeof(float) && w.numel() <= int.MaxValue / sizeof(float)
+        && x.shape[0] * w.shape[1] <= int.MaxValue / sizeof(float);
+
+    /// <summary>The product without autograd: contiguous float32 CPU operands.</summary>
+    internal static unsafe Tensor Run(Tensor x, Tensor w)
+    {
+        int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
+        Tensor u = empty(rows, columns);
+        Sgemm512.Multiply(new StridedMatrix(Pointer(x), inner, 1), new StridedMatrix(Pointer(w), columns, 1), Pointer(u), rows, inner, columns);
+        return u;
+    }
+
+    /// <summary>The address of a contiguous CPU tensor's first element; valid while the tensor is alive.</summary>
+    internal static unsafe float* Pointer(Tensor tensor)
+    {
+        fixed (byte* data = tensor.bytes)
+            return (float*)data;
+    }
+}
