@@ -93,12 +93,19 @@ public sealed class LibTorchSharpElfPatchTests
     }
 
     [TestMethod]
-    public void The_build_output_copy_is_patched_exactly_when_this_machine_lacks_the_version()
+    public void The_build_output_copy_is_patched_exactly_when_this_machine_lacks_the_version() =>
+        AssertPatchedExactlyWhereNeeded(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+
+    /// <summary>Checks a build output's copy of libLibTorchSharp.so (also used for the apps that consume the package).</summary>
+    internal static void AssertPatchedExactlyWhereNeeded(string built)
     {
-        string built = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        Assert.IsTrue(File.Exists(built), $"{built} is missing from the build output.");
         string? libstdcxx = ElfVersionPatcher.FindSystemLibStdCxx();
         bool machineHasVersion = libstdcxx is not null && ElfVersionPatcher.FileContainsVersion(libstdcxx, Version);
         Assert.AreEqual(!machineHasVersion, (FlagsOf(built) & Weak) != 0,
-            $"libstdc++ at {libstdcxx ?? "(none)"} {(machineHasVersion ? "has" : "lacks")} {Version}");
+            $"{built}: libstdc++ at {libstdcxx ?? "(none)"} {(machineHasVersion ? "has" : "lacks")} {Version}");
     }
+
+    /// <summary>Whether the file's requirement of the version is marked optional.</summary>
+    internal static bool IsOptional(string path) => (FlagsOf(path) & Weak) != 0;
 }

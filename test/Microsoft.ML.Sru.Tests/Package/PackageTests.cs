@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Microsoft.ML.Sru.Tests.Build;
+
+namespace Microsoft.ML.Sru.Tests.Package;
+
+/// <summary>
+/// Packs the library as users get it and builds apps outside the repository that consume the package:
+/// one referencing it directly, one through a project reference (the buildTransitive path). Each app
+/// trains, saves, reloads and predicts, which needs TorchSharp to load, so on Debian 12 it needs the
+/// package's build fix. The package gets a version unique to this run so that the machine's NuGet cache
+/// cannot serve a stale copy; that cache entry is deleted afterwards.
+/// </summary>
+[TestClass]
+[TestCategory("Package")]
+public sealed class PackageTests
+{
+    private const string PackageId = "Microsoft.ML.Sru";
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
+
+    private static string _root = null!;
+    private static string _version = null!;
+    private static string? _globalPackages;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private static string Feed => Path.Combine(_root, "feed");
+
+    private static string Consumers => Path.Combine(_root, "consumers");
+
+    [ClassInitialize]
+    public static void PackTheLibrary(TestContext context)
+    {
+        _root = Directory.CreateTempSubdirectory("sru-package-").FullName;
+        _version = $"0.0.0-ci.{DateTime.UtcNow.Ticks}";
+        try
+        {
+            // --no-build packs what the test build has just built, so nothing in the repository is rebuilt
+            // or rewritten under the other tests; the intermediate nuspec goes to the temporary folder too.
+            string repository = RepositoryRoot();
+            string configuration = typeof(PackageTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            var clock = Stopwatch.StartNew();
+            DotnetCommand.Run(repository, StepTimeout, context.CancellationToken,
+                "pack", Path.Combine("src", PackageId, PackageId + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
+                $"-p:Version={_version}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec")}{Path.DirectorySeparatorChar}", "-o", Feed);
+            context.WriteLine($"pack: {clock.Elapsed.TotalSeconds:0.0} s");
+
+            CopyDirectory(Path.Combine(AppContext.BaseDirectory, "Package", "Consumer"), Consumers);
+            // Adds the folder to the machine's sources rather than replacing them: Microsoft.ML and
+            // TorchSharp still come from wherever this machine gets its packages.
+            File.WriteAllText(Path.Combine(Consumers, "nuget.config"), new XDocument(
+                new XElement("configuration",
+                    new XElement("packageSources",
+                        new XElement("add", new XAttribute("key", "sru-under-test"), new XAttribute("value", Feed))))).ToString());
+            _globalPackages = GlobalPackagesFolder(context.CancellationToken);
+        }
+        catch
+        {
+            DeleteTemporaryFiles();
+            throw;
+        }
+    }
+
+    [ClassCleanup]
+    public static void DeleteTemporaryFiles()
+    {
+        // Only this run's version: the folder above may hold other runs' versions in use right now.
+        string? cachedPackage = _globalPackages == null ? null : Path.Combine(_globalPackages, PackageId.ToLowerInvariant(), _version);
+        if (cachedPackage != null && Directory.Exists(cachedPackage))
+            Directory.Delete(cachedPackage, recursive: true);
+        if (Directory.Exists(_root))
+            Directory.Delete(_root, recursive: true);
+    }
+
+    [TestMethod]
+    public void The_package_holds_the_library_its_docs_readme_licence_and_build_fix_and_depends_only_on_runtime_packages()
+    {
+        string[] files = Entries(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
+        string listing = string.Join("\n", files);
+        foreach (string expected in new[]
+        {
+            "lib/net10.0/Microsoft.ML.Sru.dll", "lib/net10.0/Microsoft.ML.Sru.xml", "README.md", "LICENSE",
+            "build/Microsoft.ML.Sru.targets", "build/LibTorchSharpElfPatch.cs",
+            "buildTransitive/Microsoft.ML.Sru.targets", "buildTransitive/LibTorchSharpElfPatch.cs",
+        })
+            CollectionAssert.Contains(files, expected, listing);
+        Assert.IsFalse(files.Any(f => f.Contains("Publicizer", StringComparison.OrdinalIgnoreCase) || f.Contains("Cecil", StringComparison.OrdinalIgnoreCase)),
+            $"The build-time tool was packed:\n{listing}");
+        CollectionAssert.Contains(Entries(Path.Combine(Feed, $"{PackageId}.{_version}.snupkg")), "lib/net10.0/Microsoft.ML.Sru.pdb");
+
+        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
+        XNamespace ns = metadata.Name.Namespace;
+        string[] dependencies = metadata.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).Order(StringComparer.Ordinal).ToArray();
+        CollectionAssert.AreEqual(new[] { "Microsoft.ML", "Microsoft.ML.DataView", "TorchSharp", "TorchSharp-cpu" }, dependencies, string.Join(", ", dependencies));
+        Assert.AreEqual("MIT", (string?)metadata.Element(ns + "license"));
+        Assert.AreEqual("README.md", (string?)metadata.Element(ns + "readme"));
+        Assert.AreEqual("git", (string?)metadata.Element(ns + "repository")?.Attribute("type"));
+        Assert.IsFalse(string.IsNullOrWhiteSpace((string?)metadata.Element(ns + "description")));
+    }
+
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void An_app_referencing_the_package_trains_saves_reloads_and_predicts() => BuildAndRun("Direct");
+
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void An_app_getting_the_package_through_a_project_reference_gets_the_TorchSharp_fix_too() => BuildAndRun("Indirect");
+
+    private void BuildAndRun(string app)
+    {
+        string directory = Path.Combine(Consumers, app);
+        var clock = Stopwatch.StartNew();
+        DotnetCommand.Run(directory, StepTimeout, TestContext.CancellationToken,
+            "build", "-c", "Release", "-nodeReuse:false", $"-p:SruPackageVersion={_version}");
+        TestContext.WriteLine($"{app} restore and build: {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // The package's targets are imported from its buildTransitive folder, for direct and indirect references alike.
+        string imports = File.ReadAllText(Path.Combine(directory, "obj", $"{app}.csproj.nuget.g.targets"));
+        StringAssert.Contains(imports, $"{PackageId.ToLowerInvariant()}/{_version}/buildTransitive/{PackageId}.targets");
+
+        string output = Path.Combine(directory, "bin", "Release", "net10.0");
+        if (OperatingSystem.IsLinux())
+        {
+            LibTorchSharpElfPatchTests.AssertPatchedExactlyWhereNeeded(Path.Combine(output, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
+            string cached = Path.Combine(_globalPackages!, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+            Assert.IsFalse(LibTorchSharpElfPatchTests.IsOptional(cached), $"The NuGet cache's copy was modified: {cached}");
+        }
+
+        clock.Restart();
+        string printed = DotnetCommand.Run(directory, StepTimeout, TestContext.CancellationToken, Path.Combine(output, app + ".dll"), directory);
+        TestContext.WriteLine($"{app} run: {clock.Elapsed.TotalSeconds:0.0} s\n{printed}");
+        StringAssert.Contains(printed, "SAVED ");
+        Match correct = Regex.Match(printed, @"CORRECT (\d+)/(\d+)");
+        Assert.IsTrue(correct.Success, printed);
+        Assert.IsGreaterThanOrEqualTo(50, int.Parse(correct.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            $"The reloaded model predicted too few of {correct.Groups[2].Value} rows right:\n{printed}");
+    }
+
+    private static string[] Entries(string package)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package);
+        return archive.Entries.Select(e => e.FullName).ToArray();
+    }
+
+    private static XElement Nuspec(string package)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package);
+        ZipArchiveEntry entry = archive.GetEntry($"{PackageId}.nuspec") ?? throw new AssertFailedException($"{package} has no nuspec.");
+        using Stream stream = entry.Open();
+        XElement root = XDocument.Load(stream).Root!;
+        return root.Element(root.Name.Namespace + "metadata")!;
+    }
+
+    /// <summary>Where restore puts packages on this machine (NUGET_PACKAGES, a nuget.config setting, or ~/.nuget/packages).</summary>
+    private static string GlobalPackagesFolder(CancellationToken cancellationToken)
+    {
+        string listed = DotnetCommand.Run(Consumers, StepTimeout, cancellationToken, "nuget", "locals", "global-packages", "--list");
+        Match match = Regex.Match(listed, @"global-packages:\s*(\S.*?)\s*$", RegexOptions.Multiline);
+        Assert.IsTrue(match.Success, $"Unexpected output of dotnet nuget locals: {listed}");
+        return match.Groups[1].Value;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory != null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Sru.MLNet.sln")))
+                return directory.FullName;
+        }
+        throw new AssertFailedException($"No Sru.MLNet.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static void CopyDirectory(string source, string destination)
+    {
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
