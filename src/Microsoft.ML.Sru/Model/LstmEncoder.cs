@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>TorchSharp's <c>nn.LSTM</c> as an encoder: [T, B, I] → the last step's output [B, H].</summary>
-internal sealed class LstmEncoder : nn.Module<Tensor, Tensor>
+internal sealed class LstmEncoder : TorchRnnEncoder
 {
 #pragma warning disable IDE1006 // Field name is the state-dict key.
     private readonly LSTM lstm;
@@ -17,11 +17,11 @@ internal sealed class LstmEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input)
+    private protected override Tensor AllSteps(Tensor input)
     {
         var (output, hn, cn) = lstm.forward(input);
         hn.Dispose();
         cn.Dispose();
-        return output.select(0, output.shape[0] - 1);
+        return output;
     }
 }

@@ -31,7 +31,7 @@ internal sealed record NetworkSpec(
     /// <summary>
     /// A lower bound on the number of weights any network of this shape holds, whatever the details of its
     /// layers: every SRU layer maps its input through a dense matrix to at least three H-wide blocks (z, f, r),
-    /// every LSTM layer through input and hidden matrices to four, and the head maps H values to the classes.
+    /// every LSTM layer through input and hidden matrices to four, every GRU layer to three, and the head maps H values to the classes.
     /// A loader compares it with the weights a file actually holds before building the network, so a damaged
     /// or hostile shape cannot make it allocate more than a small multiple of the file's size.
     /// </summary>
@@ -43,7 +43,12 @@ internal sealed record NetworkSpec(
             for (int layer = 0; layer < NumberOfLayers; layer++)
             {
                 long input = layer == 0 ? StepSize : hidden;
-                total += Cell == RecurrentCellKind.Lstm ? 4 * hidden * (input + hidden) : 3 * hidden * input;
+                total += Cell switch
+                {
+                    RecurrentCellKind.Lstm => 4 * hidden * (input + hidden),
+                    RecurrentCellKind.Gru => 3 * hidden * (input + hidden),
+                    _ => 3 * hidden * input,
+                };
             }
             return total;
         }
@@ -56,7 +61,8 @@ internal sealed record NetworkSpec(
             string.Format(CultureInfo.InvariantCulture, "{0} {1} (must be between {2:N0} and {3:N0})", what, value, min, max);
 
         if (!Enum.IsDefined(Cell))
-            return string.Format(CultureInfo.InvariantCulture, "cell kind {0} (must be {1} for SRU or {2} for LSTM)", (int)Cell, (int)RecurrentCellKind.Sru, (int)RecurrentCellKind.Lstm);
+            return string.Format(CultureInfo.InvariantCulture, "cell kind {0} (must be {1} for SRU, {2} for LSTM or {3} for GRU)",
+                (int)Cell, (int)RecurrentCellKind.Sru, (int)RecurrentCellKind.Lstm, (int)RecurrentCellKind.Gru);
         if (SequenceLength is < 1 or > MaxSize)
             return Range("sequence length", SequenceLength, MaxSize);
         if (StepSize is < 1 or > MaxSize)

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// A recurrent encoder and a linear head on its last step: flattened features [B, T·S] → class
-/// logits [B, C]. SRU and LSTM classifiers differ only in the encoder.
+/// logits [B, C]. SRU, LSTM and GRU classifiers differ only in the encoder.
 /// </summary>
 internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
 {
@@ -24,6 +24,7 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
         {
             RecurrentCellKind.Sru => new SruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers, spec.UseHighway),
             RecurrentCellKind.Lstm => new LstmEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
+            RecurrentCellKind.Gru => new GruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Cell, "Unknown recurrent cell."),
         };
         head = nn.Linear(spec.HiddenSize, spec.ClassCount);

@@ -11,19 +11,13 @@ public sealed class LstmTrainer : RecurrentTrainerBase
 {
     internal const string LoadName = "LstmMulticlass";
 
-    /// <summary>Options for <see cref="LstmTrainer"/>.</summary>
+    /// <summary>Options for <see cref="LstmTrainer"/>: the shared ones, with their defaults.</summary>
     public sealed class Options : RecurrentTrainerOptions
     {
     }
 
-    private readonly Options _lstmOptions;
-
     internal LstmTrainer(IHostEnvironment env, Options options)
-        : base(env, LoadName, options)
+        : base(env, LoadName, RecurrentCellKind.Lstm, options)
     {
-        _lstmOptions = options;
     }
-
-    private protected override NetworkSpec CreateSpec(int stepSize, int classCount) => new(
-        RecurrentCellKind.Lstm, _lstmOptions.SequenceLength, stepSize, _lstmOptions.HiddenSize, _lstmOptions.NumberOfLayers, classCount, UseHighway: false);
 }

@@ -4,7 +4,7 @@ using Microsoft.ML.Sru;
 
 namespace Microsoft.ML;
 
-/// <summary>Catalog methods that create the SRU and LSTM sequence classifiers.</summary>
+/// <summary>Catalog methods that create the SRU, LSTM and GRU sequence classifiers.</summary>
 public static class RecurrentCatalog
 {
     /// <summary>
@@ -49,6 +49,28 @@ public static class RecurrentCatalog
     /// <param name="catalog">The multiclass classification trainers catalog.</param>
     /// <param name="options">Trainer options; invalid values are rejected here, naming the option.</param>
     public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, LstmTrainer.Options options)
+        => new(EnvironmentOf(catalog), options);
+
+    /// <summary>
+    /// Creates a <see cref="GruTrainer"/>: a feature vector of length L is read as <paramref name="sequenceLength"/>
+    /// steps of L / sequenceLength values, and classified by stacked GRU layers and a linear head.
+    /// </summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="labelColumnName">Key-typed label column (use MapValueToKey first).</param>
+    /// <param name="featureColumnName">Fixed-size vector of Single.</param>
+    /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
+    /// <param name="hiddenSize">Width of each recurrent layer.</param>
+    /// <param name="numberOfLayers">Number of stacked layers.</param>
+    /// <param name="maxEpoch">Passes over the training data.</param>
+    public static GruTrainer Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
+        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        => Gru(catalog, Simple(new GruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
+
+    /// <summary>Creates a <see cref="GruTrainer"/> with every option.</summary>
+    /// <param name="catalog">The multiclass classification trainers catalog.</param>
+    /// <param name="options">Trainer options; invalid values are rejected here, naming the option.</param>
+    public static GruTrainer Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, GruTrainer.Options options)
         => new(EnvironmentOf(catalog), options);
 
     private static T Simple<T>(T options, string labelColumnName, string featureColumnName, int sequenceLength,

@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// A trained SRU or LSTM sequence classifier: the network's shape and weights. It maps a feature
+/// A trained SRU, LSTM or GRU sequence classifier: the network's shape and weights. It maps a feature
 /// vector to one probability per class, and is saved inside a standard ML.NET model zip.
 /// </summary>
 public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IValueMapper, IDisposable
@@ -83,7 +83,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             _network.Dispose();
     }
 
-    /// <summary>The recurrent cell: "SRU" or "LSTM".</summary>
+    /// <summary>The recurrent cell: "SRU", "LSTM" or "GRU".</summary>
     public string CellType => Spec.Cell.ToString().ToUpperInvariant();
 
     /// <summary>Number of time steps a feature vector is read as.</summary>

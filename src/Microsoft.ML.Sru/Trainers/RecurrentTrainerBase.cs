@@ -9,29 +9,31 @@ using TorchSharp;
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// The trainer SRU and LSTM classifiers share: reads the key-typed label and the fixed-size feature
+/// The trainer SRU, LSTM and GRU classifiers share: reads the key-typed label and the fixed-size feature
 /// vector, trains a <see cref="SequenceClassifier"/> with Adam, and produces the standard multiclass
 /// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
 /// </summary>
 public abstract class RecurrentTrainerBase
     : TrainerEstimatorBase<MulticlassPredictionTransformer<RecurrentModelParameters>, RecurrentModelParameters>
 {
-    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false);
+    private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true);
 
     // TorchSharp's global generator seeds initial weights; builds from different threads must not interleave.
     private static readonly object SeedLock = new();
 
     private readonly RecurrentTrainerOptions _options;
+    private readonly RecurrentCellKind _cell;
 
-    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentTrainerOptions options)
+    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentCellKind cell, RecurrentTrainerOptions options)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name),
               TrainerUtils.MakeR4VecFeature(ValidatedOptions(options).FeatureColumnName),
               TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
     {
         _options = options;
+        _cell = cell;
     }
 
-    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed.</summary>
+    /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used.</summary>
     public override TrainerInfo Info => TrainerInfoValue;
 
     /// <inheritdoc/>
@@ -40,7 +42,36 @@ public abstract class RecurrentTrainerBase
     /// <summary>The most classes a label may have.</summary>
     public const int MaxClassCount = NetworkSpec.MaxClasses;
 
-    private protected abstract NetworkSpec CreateSpec(int stepSize, int classCount);
+    /// <summary>
+    /// Trains on <paramref name="trainData"/> and scores <paramref name="validationData"/> after every epoch: its loss and
+    /// accuracy go to the log and to <see cref="RecurrentTrainerOptions.Progress"/>, and drive
+    /// <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> and <see cref="RecurrentTrainerOptions.KeepBestModel"/>.
+    /// The validation set needs the same label and feature columns as the training data, of the same types (the same
+    /// key count, the same vector length); its rows are read like training rows (rows with a missing label or
+    /// non-finite features are skipped with a warning).
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Rows that are scored, never trained on.</param>
+    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData)
+    {
+        CheckValidationSchema(validationData);
+        return TrainTransformer(trainData, validationData);
+    }
+
+    /// <summary>Names a column missing from the validation set before ML.NET's schema check would, without saying which set it means.</summary>
+    private void CheckValidationSchema(IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(validationData);
+        foreach (string column in new[] { _options.LabelColumnName, _options.FeatureColumnName })
+        {
+            if (validationData.Schema.GetColumnOrNull(column) is null)
+                throw new ArgumentOutOfRangeException(column, $"The validation set has no column '{column}'; it needs the same label and feature columns as the training data.");
+        }
+    }
+
+    /// <summary>The network this trainer builds for <paramref name="stepSize"/> values per time step and <paramref name="classCount"/> classes.</summary>
+    private protected virtual NetworkSpec CreateSpec(int stepSize, int classCount) => new(
+        _cell, _options.SequenceLength, stepSize, _options.HiddenSize, _options.NumberOfLayers, classCount, UseHighway: false);
 
     private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options)
     {
@@ -91,14 +122,31 @@ public abstract class RecurrentTrainerBase
         DataViewSchema.Column featureColumn = data.Schema.Feature
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
+        TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
+        RoleMappedData? validationData = context.ValidationSet;
+        DataViewSchema.Column? validationLabel = validationData?.Schema.Label, validationFeatures = validationData?.Schema.Feature;
+        if (validationData is not null)
+        {
+            if (validationLabel is null || validationFeatures is null)
+                throw new ArgumentOutOfRangeException(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName,
+                    $"The validation set has no column '{(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName)}'.");
+            // Checked before any row is read, so a mismatched validation set fails at once, not after reading the training data.
+            TrainingSet.CheckValidationColumns(labelColumn, featureColumn, validationLabel.Value, validationFeatures.Value);
+        }
+
         using IChannel ch = Host.Start("Training");
         TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
-        if (set.SkippedMissingLabel > 0)
-            ch.Warning("Skipped {0} rows with a missing label in column '{1}'.", set.SkippedMissingLabel, labelColumn.Name);
-        if (set.SkippedNonFiniteFeatures > 0)
-            ch.Warning("Skipped {0} rows with NaN or infinite values in column '{1}'.", set.SkippedNonFiniteFeatures, featureColumn.Name);
+        WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
         if (set.RowCount == 0)
             throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
+        TrainingSet? validation = null;
+        if (validationData is not null)
+        {
+            validation = TrainingSet.ReadValidation(Host, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
+            WarnAboutSkippedRows(ch, validation, validationLabel.Value, validationFeatures.Value, "validation ");
+            if (validation.RowCount == 0)
+                throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
+        }
 
         NetworkSpec spec = CreateSpec(set.FeatureCount / _options.SequenceLength, set.ClassCount);
         // A network the loader would refuse must not be trained: the saved model could never be loaded.
@@ -117,7 +165,7 @@ public abstract class RecurrentTrainerBase
         try
         {
             network.to(device);
-            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set);
+            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation);
             network.to(torch.CPU);
             return new RecurrentModelParameters(Host, network);
         }
@@ -126,5 +174,13 @@ public abstract class RecurrentTrainerBase
             network.Dispose();
             throw;
         }
+    }
+
+    private static void WarnAboutSkippedRows(IChannel ch, TrainingSet set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
+    {
+        if (set.SkippedMissingLabel > 0)
+            ch.Warning("Skipped {0} {1}rows with a missing label in column '{2}'.", set.SkippedMissingLabel, which, labelColumn.Name);
+        if (set.SkippedNonFiniteFeatures > 0)
+            ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", set.SkippedNonFiniteFeatures, which, featureColumn.Name);
     }
 }

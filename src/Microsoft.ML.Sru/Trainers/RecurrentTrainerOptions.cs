@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// Options shared by the recurrent sequence classifiers (<see cref="SruTrainer"/>, <see cref="LstmTrainer"/>).
+/// Options shared by the recurrent sequence classifiers (<see cref="SruTrainer"/>, <see cref="LstmTrainer"/>, <see cref="GruTrainer"/>).
 /// A feature vector of length L is read as <see cref="SequenceLength"/> time steps of L / SequenceLength values each.
 /// </summary>
 public abstract partial class RecurrentTrainerOptions
@@ -28,13 +28,13 @@ public abstract partial class RecurrentTrainerOptions
     public int MaxEpoch { get; set; } = 3;
 
     /// <summary>
-    /// Rows per gradient step. Default 128 (the blog's) for LSTM; 32 for SRU, whose three epochs on MNIST gained
+    /// Rows per gradient step. Default 128 (the blog's) for LSTM and GRU; 32 for SRU, whose three epochs on MNIST gained
     /// from the extra steps (see <see cref="SruTrainer.Options"/>). Range 1 to 1,048,576.
     /// </summary>
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Adam's step size. Default 0.005 for LSTM (with the decay below it beat the blog's constant 0.01 on row-wise
+    /// Adam's step size. Default 0.005 for LSTM and GRU (with the decay below it beat the blog's constant 0.01 on row-wise
     /// MNIST in three epochs); 0.007 for SRU (see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
     /// </summary>
     public float LearningRate { get; set; } = 0.005f;
@@ -53,6 +53,19 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>A training-progress line is logged every this many steps. Default 100. Range 1 or greater.</summary>
     public int LogEveryNSteps { get; set; } = 100;
+
+    /// <summary>
+    /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
+    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off (all
+    /// <see cref="MaxEpoch"/> epochs run). Range 0 to 1,000,000. Ignored without a validation set.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// With a validation set: the trained model gets the weights of the epoch with the lowest validation loss, not
+    /// those of the last epoch. Default true. Ignored without a validation set.
+    /// </summary>
+    public bool KeepBestModel { get; set; } = true;
 
     /// <summary>
     /// TorchSharp device name: "cpu" (default), "cuda" or "cuda:N". CUDA needs a CUDA build of TorchSharp
@@ -87,6 +100,7 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(MaxEpoch, 1, 1_000_000, nameof(MaxEpoch));
         CheckRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
         CheckRange(LogEveryNSteps, 1, int.MaxValue, nameof(LogEveryNSteps));
+        CheckRange(EarlyStoppingPatience, 0, 1_000_000, nameof(EarlyStoppingPatience));
         if (!(LearningRate > 0 && LearningRate <= 10))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be greater than 0 and at most 10.");
         if (!(GradientClipNorm >= 0) || float.IsPositiveInfinity(GradientClipNorm))

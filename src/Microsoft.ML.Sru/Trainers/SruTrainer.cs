@@ -36,7 +36,7 @@ public sealed class SruTrainer : RecurrentTrainerBase
     private readonly Options _sruOptions;
 
     internal SruTrainer(IHostEnvironment env, Options options)
-        : base(env, LoadName, options)
+        : base(env, LoadName, RecurrentCellKind.Sru, options)
     {
         _sruOptions = options;
     }

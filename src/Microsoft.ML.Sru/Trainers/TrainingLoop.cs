@@ -9,7 +9,8 @@ namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
 /// Mini-batch training: shuffled batches each epoch, cross-entropy, Adam, gradient clipping, a decaying
-/// learning rate, progress through the ML.NET channel, and a check for cancellation between batches.
+/// learning rate, an optional validation set with early stopping, progress through the ML.NET channel, and a
+/// check for cancellation between batches.
 /// Every batch runs in its own dispose scope, so memory stays flat however long training runs.
 /// </summary>
 internal sealed class TrainingLoop
@@ -29,24 +30,34 @@ internal sealed class TrainingLoop
         _seed = seed;
     }
 
-    public void Run(SequenceClassifier network, TrainingSet set)
+    /// <summary>
+    /// Trains <paramref name="network"/> on <paramref name="set"/>. With a <paramref name="validation"/> set, it is scored after
+    /// every epoch; training stops early after <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> epochs without a
+    /// lower validation loss, and with <see cref="RecurrentTrainerOptions.KeepBestModel"/> the network ends with the weights
+    /// of the epoch whose validation loss was lowest.
+    /// </summary>
+    public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null)
     {
         network.train();
         var parameters = network.parameters().ToArray();
         using var optimizer = optim.Adam(parameters, _options.LearningRate);
+        using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
         var random = new Random(_seed);
         int[] order = Enumerable.Range(0, set.RowCount).ToArray();
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
         double learningRate = _options.LearningRate;
 
-        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps.",
+        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
-            set.ClassCount, _options.MaxEpoch, stepsPerEpoch);
+            set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
         var total = Stopwatch.StartNew();
         long totalSteps = (long)stepsPerEpoch * _options.MaxEpoch;
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0, lastEpoch = 0;
         for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
         {
+            lastEpoch = epoch;
             var clock = Stopwatch.StartNew();
             random.Shuffle(order);
             double lossSum = 0, windowLoss = 0;
@@ -57,15 +68,7 @@ internal sealed class TrainingLoop
                 _host.CheckAlive();
                 int start = step * _options.BatchSize;
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
-                // Gathered straight into arrays of the batch's exact size, which the tensors are made from.
-                var features = new float[rows * set.FeatureCount];
-                var labels = new long[rows];
-                for (int i = 0; i < rows; i++)
-                {
-                    int row = order[start + i];
-                    Array.Copy(set.Features, (long)row * set.FeatureCount, features, (long)i * set.FeatureCount, set.FeatureCount);
-                    labels[i] = set.Labels[row];
-                }
+                var (features, labels) = set.Gather(order.AsSpan(start, rows));
 
                 using var scope = NewDisposeScope();
                 Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
@@ -108,17 +111,47 @@ internal sealed class TrainingLoop
                 throw new InvalidOperationException(
                     $"Training diverged: the weights became NaN or infinite at epoch {epoch}, step {stepsPerEpoch} (the epoch's last). Lower LearningRate or set GradientClipNorm.");
 
-            _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}, learning rate {4:G3}, {5:F1} s.",
-                epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen, learningRate, clock.Elapsed.TotalSeconds);
+            (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device);
+            _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
+                epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen,
+                validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",
+                learningRate, clock.Elapsed.TotalSeconds);
 
             _options.Progress?.Report(MakeReport(TrainingProgressKind.Epoch, epoch, stepsPerEpoch, stepsPerEpoch, (float)(lossSum / seen),
-                (float)correct / seen, learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
+                (float)correct / seen, learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps) with
+            {
+                ValidationLoss = (float?)validationScore?.Loss,
+                ValidationAccuracy = (float?)validationScore?.Accuracy,
+            });
 
             if (_options.TrimNativeMemoryEachEpoch)
                 Runtime.NativeMemory.TrimAfterEpoch();
+
+            if (validationScore is { } score)
+            {
+                if (score.Loss < bestLoss)
+                {
+                    bestLoss = score.Loss;
+                    bestEpoch = epoch;
+                    best?.Capture();
+                }
+                else if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience)
+                {
+                    _channel.Info("Stopping early after epoch {0}: the validation loss has not improved for {1} epoch(s) (best {2:F4} at epoch {3}).",
+                        epoch, epoch - bestEpoch, bestLoss, bestEpoch);
+                    break;
+                }
+            }
+
             learningRate *= _options.LearningRateDecay;
             foreach (var group in optimizer.ParamGroups)
                 group.LearningRate = learningRate;
+        }
+
+        if (best is not null && bestEpoch != lastEpoch)
+        {
+            best.Restore();
+            _channel.Info("Keeping the weights of epoch {0}, whose validation loss {1:F4} was the lowest (KeepBestModel).", bestEpoch, bestLoss);
         }
         // Gradients are needed only while training; the trained model should not keep a second copy of its weights.
         foreach (var parameter in parameters)

@@ -43,20 +43,70 @@ internal sealed class TrainingSet
     public static TrainingSet Read(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int maxClasses, int sequenceLength)
     {
+        var (classCount, featureCount) = CheckColumns(labelColumn, featureColumn, maxClasses, sequenceLength);
+        return ReadRows(host, labelColumn, featureColumn, data, classCount, featureCount);
+    }
+
+    /// <summary>
+    /// Checks the training columns' types and returns the class count and the feature vector's length; throws
+    /// <see cref="ArgumentOutOfRangeException"/> naming the column.
+    /// </summary>
+    public static (int ClassCount, int FeatureCount) CheckColumns(DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn,
+        int maxClasses, int sequenceLength)
+    {
         if (labelColumn.Type is not KeyDataViewType { RawType: var rawType } keyType || rawType != typeof(uint))
             throw RecurrentTrainerBase.LabelNotKey(labelColumn.Name, labelColumn.Type);
         if (keyType.Count < 2 || keyType.Count > (ulong)maxClasses)
             throw new ArgumentOutOfRangeException(labelColumn.Name,
                 $"Label column '{labelColumn.Name}' has {keyType.Count} classes; a classifier needs between 2 and {maxClasses}.");
-        int classCount = (int)keyType.Count;
         if (featureColumn.Type is not VectorDataViewType { ItemType: NumberDataViewType number, IsKnownSize: true } vectorType || number != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(featureColumn.Name,
                 $"Feature column '{featureColumn.Name}' must be a fixed-size vector of Single; it is {featureColumn.Type}.");
-        int featureCount = vectorType.Size;
-        if (featureCount % sequenceLength != 0)
+        if (vectorType.Size % sequenceLength != 0)
             throw new ArgumentOutOfRangeException(featureColumn.Name,
-                $"Feature column '{featureColumn.Name}' has {featureCount} values, which SequenceLength = {sequenceLength} does not divide into equal time steps.");
+                $"Feature column '{featureColumn.Name}' has {vectorType.Size} values, which SequenceLength = {sequenceLength} does not divide into equal time steps.");
+        return ((int)keyType.Count, vectorType.Size);
+    }
 
+    /// <summary>
+    /// Checks that a validation set's columns have exactly the training columns' types (the same key count, the same
+    /// vector length), throwing <see cref="ArgumentOutOfRangeException"/> naming the column otherwise. Rows are read later
+    /// by <see cref="ReadValidation"/>.
+    /// </summary>
+    public static void CheckValidationColumns(DataViewSchema.Column trainingLabel, DataViewSchema.Column trainingFeatures,
+        DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn)
+    {
+        // Key types are equal when their raw type and count are; vector types when their item type and sizes are.
+        if (!labelColumn.Type.Equals(trainingLabel.Type))
+            throw new ArgumentOutOfRangeException(labelColumn.Name,
+                $"The validation set's label column '{labelColumn.Name}' is {labelColumn.Type}, but the training set's is {trainingLabel.Type}. " +
+                "Map both with the same MapValueToKey transformer, fitted once, so that a key means the same class in both.");
+        if (!featureColumn.Type.Equals(trainingFeatures.Type))
+            throw new ArgumentOutOfRangeException(featureColumn.Name,
+                $"The validation set's feature column '{featureColumn.Name}' is {featureColumn.Type}, but the training set's is {trainingFeatures.Type}.");
+    }
+
+    /// <summary>Reads a validation set whose columns <see cref="CheckValidationColumns"/> accepted, shaped like <paramref name="training"/>.</summary>
+    public static TrainingSet ReadValidation(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        TrainingSet training)
+        => ReadRows(host, labelColumn, featureColumn, data, training.ClassCount, training.FeatureCount);
+
+    /// <summary>Copies the rows of <paramref name="rows"/> (indices into this set) into arrays of the batch's exact size.</summary>
+    public (float[] Features, long[] Labels) Gather(ReadOnlySpan<int> rows)
+    {
+        var features = new float[rows.Length * FeatureCount];
+        var labels = new long[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Array.Copy(Features, (long)rows[i] * FeatureCount, features, (long)i * FeatureCount, FeatureCount);
+            labels[i] = Labels[rows[i]];
+        }
+        return (features, labels);
+    }
+
+    private static TrainingSet ReadRows(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        int classCount, int featureCount)
+    {
         // The row count a view reports is a hint for sizing, never trusted for one large allocation.
         long? knownRows = data.GetRowCount();
         int capacity = knownRows is > 0 ? (int)Math.Min(knownRows.Value, 1 << 20) : 1024;

@@ -31,6 +31,9 @@ internal static class TinyModels
     /// <summary>The LSTM counterpart of <see cref="Sru"/>.</summary>
     public static LstmTrainer.Options Lstm(int epochs = 1) => Tiny(new LstmTrainer.Options(), epochs);
 
+    /// <summary>The GRU counterpart of <see cref="Sru"/>.</summary>
+    public static GruTrainer.Options Gru(int epochs = 1) => Tiny(new GruTrainer.Options(), epochs);
+
     private static T Tiny<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
         options.SequenceLength = OrderedMarkers.Steps;

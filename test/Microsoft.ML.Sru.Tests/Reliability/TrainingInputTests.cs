@@ -224,7 +224,7 @@ public sealed class TrainingInputTests
     }
 
     [TestMethod]
-    public void Out_of_range_options_are_rejected_naming_the_option_for_both_trainers()
+    public void Out_of_range_options_are_rejected_naming_the_option_for_every_trainer()
     {
         var ml = new MLContext();
         (Action<RecurrentTrainerOptions> change, string option)[] cases =
@@ -240,6 +240,8 @@ public sealed class TrainingInputTests
             (o => o.BatchSize = (1 << 20) + 1, "BatchSize"),
             (o => o.LogEveryNSteps = 0, "LogEveryNSteps"),
             (o => o.LogEveryNSteps = -5, "LogEveryNSteps"),
+            (o => o.EarlyStoppingPatience = -1, "EarlyStoppingPatience"),
+            (o => o.EarlyStoppingPatience = 1_000_001, "EarlyStoppingPatience"),
             (o => o.LearningRate = -0.1f, "LearningRate"),
             (o => o.LearningRate = 10.5f, "LearningRate"),
             (o => o.LearningRate = float.PositiveInfinity, "LearningRate"),
@@ -261,12 +263,16 @@ public sealed class TrainingInputTests
             change(sru);
             var lstm = TinyModels.Lstm();
             change(lstm);
+            var gru = TinyModels.Gru();
+            change(gru);
 
             var e1 = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.Sru(sru), option);
             var e2 = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.Lstm(lstm), option);
+            var e3 = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.Gru(gru), option);
 
             Assert.AreEqual(option, e1.ParamName);
             Assert.AreEqual(option, e2.ParamName);
+            Assert.AreEqual(option, e3.ParamName);
             StringAssert.Contains(e1.Message, option);
         }
     }
@@ -281,6 +287,8 @@ public sealed class TrainingInputTests
         Assert.AreEqual("FeatureColumnName", Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.Sru(featureColumnName: null!)).ParamName);
         Assert.AreEqual("options", Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.Sru((SruTrainer.Options)null!)).ParamName);
         Assert.AreEqual("options", Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.Lstm((LstmTrainer.Options)null!)).ParamName);
+        Assert.AreEqual("NumberOfLayers", Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.Gru(numberOfLayers: 0)).ParamName);
+        Assert.AreEqual("options", Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.Gru((GruTrainer.Options)null!)).ParamName);
     }
 
     /// <summary>ML.NET prefixes log lines with their source, e.g. "[Source=Sru; Training, Kind=Warning] ".</summary>

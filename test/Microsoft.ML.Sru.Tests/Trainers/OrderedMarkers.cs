@@ -47,9 +47,12 @@ internal static class OrderedMarkers
     }
 
     /// <summary>The data as an IDataView with the label mapped to a key, as a user's pipeline would.</summary>
-    public static IDataView Load(MLContext ml, int count, int seed)
+    public static IDataView Load(MLContext ml, int count, int seed) => Load(ml, Generate(count, seed));
+
+    /// <summary>Given rows as an IDataView with the label mapped to a key.</summary>
+    public static IDataView Load(MLContext ml, IEnumerable<Row> rows)
     {
-        IDataView raw = ml.Data.LoadFromEnumerable(Generate(count, seed));
+        IDataView raw = ml.Data.LoadFromEnumerable(rows);
         // Keys sorted by value, so that every split maps label n to key n + 1.
         return ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Fit(raw).Transform(raw);

@@ -9,6 +9,8 @@ public sealed class RecurrentTrainerTests
 
     private static LstmTrainer.Options FastLstm(int epochs = 12) => Fast(new LstmTrainer.Options(), epochs);
 
+    private static GruTrainer.Options FastGru(int epochs = 12) => Fast(new GruTrainer.Options(), epochs);
+
     /// <summary>Small and quick settings for the synthetic task.</summary>
     private static T Fast<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
@@ -41,6 +43,16 @@ public sealed class RecurrentTrainerTests
     }
 
     [TestMethod]
+    public void Gru_learns_an_order_dependent_task_and_evaluates_with_standard_metrics()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.MulticlassClassification.Trainers.Gru(FastGru()).Fit(OrderedMarkers.Load(ml, 2000, seed: 1));
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(OrderedMarkers.Load(ml, 500, seed: 2)));
+        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"GRU accuracy {metrics.MacroAccuracy}");
+        Assert.AreEqual("GRU", model.Model.CellType);
+    }
+
+    [TestMethod]
     public void Progress_is_reported_for_every_step_and_every_epoch()
     {
         var reports = new List<TrainingProgress>();
@@ -62,24 +74,23 @@ public sealed class RecurrentTrainerTests
         Assert.IsNull(epochs[0].ValidationAccuracy);
     }
 
-    /// <summary>Reports on the caller's thread (System.Progress posts to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-
     [TestMethod]
-    public void A_saved_model_loads_in_a_new_context_with_identical_scores()
+    [DataRow("SRU")]
+    [DataRow("LSTM")]
+    [DataRow("GRU")]
+    public void A_saved_model_loads_in_a_new_context_with_identical_scores(string cell)
     {
         var ml = new MLContext(seed: 3);
         IDataView train = OrderedMarkers.Load(ml, 600, seed: 3);
-        ITransformer model = ml.MulticlassClassification.Trainers.Sru(FastSru(epochs: 2)).Fit(train);
+        var model = Trainer(ml, cell, epochs: 2).Fit(train);
+        Assert.AreEqual(cell, model.Model.CellType);
         string path = Path.Combine(Path.GetTempPath(), $"sru-{Guid.NewGuid():N}.zip");
         try
         {
             ml.Model.Save(model, train.Schema, path);
             var fresh = new MLContext();
-            ITransformer loaded = fresh.Model.Load(path, out _);
+            var loaded = (MulticlassPredictionTransformer<RecurrentModelParameters>)fresh.Model.Load(path, out _);
+            Assert.AreEqual(cell, loaded.Model.CellType);
             IDataView test = OrderedMarkers.Load(ml, 100, seed: 4);
             float[][] before = Scores(model.Transform(test));
             float[][] after = Scores(loaded.Transform(test));
@@ -92,6 +103,15 @@ public sealed class RecurrentTrainerTests
             File.Delete(path);
         }
     }
+
+    /// <summary>A fast trainer of the named cell.</summary>
+    internal static RecurrentTrainerBase Trainer(MLContext ml, string cell, int epochs = 12) => cell switch
+    {
+        "SRU" => ml.MulticlassClassification.Trainers.Sru(FastSru(epochs)),
+        "LSTM" => ml.MulticlassClassification.Trainers.Lstm(FastLstm(epochs)),
+        "GRU" => ml.MulticlassClassification.Trainers.Gru(FastGru(epochs)),
+        _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "no such cell"),
+    };
 
     [TestMethod]
     public void PredictionEngine_predicts_a_single_row()

@@ -1,0 +1,26 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Model;
+
+/// <summary>TorchSharp's <c>nn.GRU</c> as an encoder: [T, B, I] → the last step's output [B, H].</summary>
+internal sealed class GruEncoder : TorchRnnEncoder
+{
+#pragma warning disable IDE1006 // Field name is the state-dict key.
+    private readonly GRU gru;
+#pragma warning restore IDE1006
+
+    public GruEncoder(int inputSize, int hiddenSize, int numberOfLayers) : base(nameof(GruEncoder))
+    {
+        gru = nn.GRU(inputSize, hiddenSize, numLayers: numberOfLayers);
+        RegisterComponents();
+    }
+
+    private protected override Tensor AllSteps(Tensor input)
+    {
+        var (output, hn) = gru.forward(input);
+        hn.Dispose();
+        return output;
+    }
+}
