@@ -35,7 +35,7 @@ internal static class SampleCommandLine
         Command predict = new PredictCommand().Create();
         Command compare = new CompareCommand().Create();
         Command scores = new ScoresCommand().Create();
-        var root = new RootCommand("SRU and LSTM sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
+        var root = new RootCommand("SRU, LSTM and GRU sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
         {
             train, evaluate, predict, compare, scores, s_verbose,
         };

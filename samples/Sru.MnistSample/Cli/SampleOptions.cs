@@ -31,7 +31,7 @@ internal static class SampleOptions
 
     public static Argument<string> ModelFile() => new("model")
     {
-        Description = "A model zip saved by 'train' (or by any ML.NET app using Trainers.Sru / Trainers.Lstm).",
+        Description = "A model zip saved by 'train' (or by any ML.NET app using Trainers.Sru, Lstm or Gru).",
     };
 
     /// <summary>Adds a check that the value, when given, is at least 1.</summary>

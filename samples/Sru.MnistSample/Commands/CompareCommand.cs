@@ -17,7 +17,7 @@ internal sealed class CompareCommand
     public static readonly string[] Examples =
     [
         "Sru.MnistSample compare --limit 5000 --epochs 1",
-        "Sru.MnistSample compare --models sru lightgbm --dataset fashion",
+        "Sru.MnistSample compare --models sru gru lightgbm --dataset fashion",
     ];
 
     private readonly Option<ComparedModel[]> _models = new("--models")
@@ -36,7 +36,7 @@ internal sealed class CompareCommand
 
     public Command Create()
     {
-        var command = new Command("compare", "Train SRU, LSTM, LightGbm and SdcaMaximumEntropy on the same rows and compare test accuracy, training time, time per step and scoring speed.")
+        var command = new Command("compare", "Train SRU, LSTM, GRU, LightGbm and SdcaMaximumEntropy on the same rows and compare test accuracy, training time, time per step and scoring speed.")
         {
             _models, _dataset, _data, _limit, _epochs, _seed,
         };
@@ -74,9 +74,8 @@ internal sealed class CompareCommand
 
     private static (ITransformer Model, TimeSpan Time, double? MsPerStep) Fit(MLContext ml, ComparedModel model, IDataView train, int? epochs, DatasetName dataset)
     {
-        if (model is ComparedModel.Sru or ComparedModel.Lstm)
+        if (Enum.TryParse(model.ToString(), out RecurrentModelKind kind))
         {
-            RecurrentModelKind kind = model == ComparedModel.Sru ? RecurrentModelKind.Sru : RecurrentModelKind.Lstm;
             RecurrentTrainerOptions options = RecurrentTrainers.CreateOptions(kind);
             options.MaxEpoch = epochs ?? options.MaxEpoch;
             string title = RecurrentTraining.Describe(model.ToString().ToUpperInvariant(), dataset.Title(), options, 784);

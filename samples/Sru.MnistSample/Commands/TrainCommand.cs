@@ -11,13 +11,14 @@ using Sru.MnistSample.Training;
 
 namespace Sru.MnistSample.Commands;
 
-/// <summary><c>train</c>: fits SRU or LSTM on MNIST / Fashion-MNIST with every trainer option, evaluates it on the test split, saves the zip.</summary>
+/// <summary><c>train</c>: fits SRU, LSTM or GRU on MNIST / Fashion-MNIST with every trainer option, evaluates it on the test split, saves the zip.</summary>
 internal sealed class TrainCommand
 {
     public static readonly string[] Examples =
     [
         "Sru.MnistSample train                                   # SRU, our defaults, full MNIST, 3 epochs",
         "Sru.MnistSample train --model lstm --blog               # the blog's LSTM settings",
+        "Sru.MnistSample train --model gru --validation 5000 --epochs 10 --early-stopping-patience 2 --plots plots",
         "Sru.MnistSample train --limit 2000 --epochs 1 --plots plots",
         "Sru.MnistSample train --dataset fashion --hidden-size 256 --output fashion-sru.zip",
         "Sru.MnistSample train --pixel-by-pixel --hidden-size 64 --epochs 10   # sequential MNIST, 784 steps",
@@ -35,6 +36,12 @@ internal sealed class TrainCommand
     private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
     private readonly Option<string?> _data = SampleOptions.DataDirectory();
     private readonly Option<int?> _limit = SampleOptions.Limit("Train on the first N training rows only (quick runs and tests). Default: all 60,000.");
+    private readonly Option<int?> _validation = SampleOptions.Positive(new Option<int?>("--validation")
+    {
+        Description = "Hold out the last N training rows as a validation set, scored after every epoch (curves, --early-stopping-patience, --keep-best-model). They never overlap the --limit rows.",
+        HelpName = "rows",
+    });
+
     private readonly Option<bool> _blog = new("--blog")
     {
         Description = "The blog's settings: batch 128, learning rate 0.01, no decay (--learning-rate-decay 1), clip 1. Options given explicitly win.",
@@ -57,9 +64,9 @@ internal sealed class TrainCommand
 
     public Command Create()
     {
-        var command = new Command("train", "Train an SRU or LSTM classifier on MNIST or Fashion-MNIST, report its test accuracy and save it as an ML.NET model zip. Every trainer option is available (the options after --seed).")
+        var command = new Command("train", "Train an SRU, LSTM or GRU classifier on MNIST or Fashion-MNIST, report its test accuracy and save it as an ML.NET model zip. Every trainer option is available (the options after --seed).")
         {
-            _model, _dataset, _data, _limit, _blog, _pixelByPixel, _output, _plots, _seed,
+            _model, _dataset, _data, _limit, _validation, _blog, _pixelByPixel, _output, _plots, _seed,
         };
         foreach (Option option in _trainerOptions.Options)
             command.Add(option);
@@ -79,10 +86,10 @@ internal sealed class TrainCommand
         string model = kind.ToString().ToUpperInvariant();
         var training = new RecurrentTraining(ml, options, RecurrentTraining.Describe(model, dataset.Title(), options, PixelCount), _trainerOptions.OptionNameOf);
         var data = new SampleData(ml, dataset, parse.GetValue(_data), SampleCommandLine.DataLog(parse));
-        (IDataView train, _) = data.LoadTraining(parse.GetValue(_limit), validationRows: 0);
+        (IDataView train, IDataView? validation) = data.LoadTraining(parse.GetValue(_limit), parse.GetValue(_validation) ?? 0);
         IDataView test = data.LoadTest(limit: null);
 
-        RecurrentTraining.Result trained = training.Fit(train);
+        RecurrentTraining.Result trained = training.Fit(train, validation);
         Terminal.Line(string.Create(CultureInfo.InvariantCulture,
             $"Trained in {trained.Time.TotalSeconds:F1} s ({trained.History.MedianStepMilliseconds() ?? 0:F1} ms per step, median)."));
 

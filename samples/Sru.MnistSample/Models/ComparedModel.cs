@@ -9,6 +9,9 @@ internal enum ComparedModel
     /// <summary>LSTM with the library's defaults.</summary>
     Lstm,
 
+    /// <summary>GRU with the library's defaults.</summary>
+    Gru,
+
     /// <summary>ML.NET's LightGbm multiclass trainer on the 784 pixels.</summary>
     LightGbm,
 

@@ -8,4 +8,7 @@ internal enum RecurrentModelKind
 
     /// <summary>Long short-term memory (<c>Trainers.Lstm</c>).</summary>
     Lstm,
+
+    /// <summary>Gated recurrent unit (<c>Trainers.Gru</c>).</summary>
+    Gru,
 }

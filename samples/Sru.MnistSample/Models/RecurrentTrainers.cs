@@ -13,14 +13,16 @@ internal static class RecurrentTrainers
     {
         RecurrentModelKind.Sru => new SruTrainer.Options(),
         RecurrentModelKind.Lstm => new LstmTrainer.Options(),
+        RecurrentModelKind.Gru => new GruTrainer.Options(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>The trainer for options made by <see cref="CreateOptions"/>; invalid options throw <see cref="ArgumentException"/> naming the property.</summary>
-    public static IEstimator<ITransformer> CreateTrainer(MLContext ml, RecurrentTrainerOptions options) => options switch
+    public static RecurrentTrainerBase CreateTrainer(MLContext ml, RecurrentTrainerOptions options) => options switch
     {
         SruTrainer.Options sru => ml.MulticlassClassification.Trainers.Sru(sru),
         LstmTrainer.Options lstm => ml.MulticlassClassification.Trainers.Lstm(lstm),
+        GruTrainer.Options gru => ml.MulticlassClassification.Trainers.Gru(gru),
         _ => throw new ArgumentException($"No trainer for {options.GetType().Name}.", nameof(options)),
     };
 }

@@ -12,13 +12,13 @@ internal static class TrainingCurves
     {
         return
         [
-            SaveOne(history, title, "loss", "cross-entropy loss", p => p.Loss, p => p.ValidationLoss, Path.Combine(directory, "loss.png")),
-            SaveOne(history, title, "accuracy", "accuracy", p => p.Accuracy, p => p.ValidationAccuracy, Path.Combine(directory, "accuracy.png")),
+            SaveOne(history, title, "loss", "cross-entropy loss", p => p.Loss, p => p.ValidationLoss, Alignment.UpperRight, Path.Combine(directory, "loss.png")),
+            SaveOne(history, title, "accuracy", "accuracy", p => p.Accuracy, p => p.ValidationAccuracy, Alignment.LowerRight, Path.Combine(directory, "accuracy.png")),
         ];
     }
 
     private static string SaveOne(TrainingHistory history, string title, string what, string axis,
-        Func<TrainingProgress, float> train, Func<TrainingProgress, float?> validation, string path)
+        Func<TrainingProgress, float> train, Func<TrainingProgress, float?> validation, Alignment legend, string path)
     {
         var plot = new Plot();
         if (history.Steps.Count > 0)
@@ -37,7 +37,8 @@ internal static class TrainingCurves
         plot.Title($"{title}: {what}");
         plot.XLabel("step");
         plot.YLabel(axis);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Loss falls and accuracy rises: each legend goes where its curves end up away from it.
+        plot.ShowLegend(legend);
         plot.SavePng(path, 900, 500);
         return path;
     }

@@ -11,7 +11,7 @@ namespace Sru.MnistSample.Training;
 internal sealed class RecurrentTraining
 {
     private readonly MLContext _ml;
-    private readonly IEstimator<ITransformer> _trainer;
+    private readonly RecurrentTrainerBase _trainer;
     private readonly TrainingMonitor _monitor;
 
     /// <summary>Creates the trainer now, so invalid options fail before any data is loaded.</summary>
@@ -41,11 +41,13 @@ internal sealed class RecurrentTraining
     public sealed record Result(ITransformer Model, TrainingHistory History, TimeSpan Time);
 
     /// <param name="train">Training rows: Label (UInt32) and Features (784 Single).</param>
-    public Result Fit(IDataView train)
+    /// <param name="validation">Rows scored after each epoch (never trained on), or null.</param>
+    public Result Fit(IDataView train, IDataView? validation = null)
     {
-        var pipeline = MulticlassPipeline.Around(_ml, _trainer);
         var clock = Stopwatch.StartNew();
-        ITransformer model = _monitor.Run(() => pipeline.Fit(train));
+        ITransformer model = _monitor.Run(() => validation is null
+            ? MulticlassPipeline.Around(_ml, _trainer).Fit(train)
+            : MulticlassPipeline.Fit(_ml, _trainer, train, validation));
         return new Result(model, _monitor.History, clock.Elapsed);
     }
 
