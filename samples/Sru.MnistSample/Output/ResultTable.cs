@@ -69,7 +69,8 @@ internal sealed class ResultTable
         return table;
     }
 
-    // A column whose cells all start with a digit (or a sign, or are a dash for "not applicable") holds numbers.
+    // A column whose every cell is a number (maybe with a % sign or thousands separators) or a dash is right-aligned.
     private bool IsNumeric(int column) =>
-        _rows.Count > 0 && _rows.All(r => r[column].Length > 0 && (char.IsDigit(r[column][0]) || r[column][0] is '-' or '+' or '—'));
+        _rows.Count > 0 && _rows.All(r => r[column] == "—" || double.TryParse(
+            r[column].TrimEnd('%', ' ').Replace(",", "", StringComparison.Ordinal), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _));
 }
