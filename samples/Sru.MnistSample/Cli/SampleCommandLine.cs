@@ -90,8 +90,6 @@ internal static class SampleCommandLine
             {
                 case SampleException sample:
                     return (sample.ExitCode, sample.Message);
-                case OperationCanceledException:
-                    return (ExitCode.Interrupted, "interrupted.");
                 case MnistUnavailableException or MnistDataException:
                     return (ExitCode.DataUnavailable, inner.Message);
             }

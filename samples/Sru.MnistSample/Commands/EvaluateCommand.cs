@@ -22,7 +22,7 @@ internal sealed class EvaluateCommand
     private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
     private readonly Option<string?> _data = SampleOptions.DataDirectory();
     private readonly Option<int?> _limit = SampleOptions.Limit("Evaluate on the first N test rows only. Default: all 10,000.");
-    private readonly Option<string?> _plots = SampleOptions.Plots("Write confusion-matrix.png and misclassified.png into this directory.");
+    private readonly Option<string?> _plots = SampleOptions.Plots("Write confusion-matrix.png and misclassified.png (the first 100 errors) into this directory.");
 
     public Command Create()
     {

@@ -59,7 +59,7 @@ internal sealed class TrainCommand
         HelpName = "path",
     };
 
-    private readonly Option<string?> _plots = SampleOptions.Plots("Write loss.png, accuracy.png, confusion-matrix.png and misclassified.png into this directory.");
+    private readonly Option<string?> _plots = SampleOptions.Plots("Write loss.png, accuracy.png, confusion-matrix.png and misclassified.png (the first 100 errors) into this directory.");
     private readonly TrainerOptionBinding _trainerOptions = TrainerOptionBinding.Create();
 
     public Command Create()
