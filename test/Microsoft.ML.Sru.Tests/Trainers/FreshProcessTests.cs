@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.Sru.Tests.Sample;
 using Microsoft.ML.Transforms;
 
 namespace Microsoft.ML.Sru.Tests.Trainers;
@@ -25,7 +25,7 @@ public sealed class FreshProcessTests
         try
         {
             ml.Model.Save(model, train.Schema, path);
-            string[] lines = RunSample("scores", "--model", path, "--count", "5");
+            string[] lines = SampleProcess.RunOk("scores", path, "--count", "5").Split('\n');
             float[][] actual = lines.Where(l => l.StartsWith("SCORES ", StringComparison.Ordinal))
                 .Select(l => l["SCORES ".Length..].Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray())
                 .ToArray();
@@ -37,24 +37,5 @@ public sealed class FreshProcessTests
         {
             File.Delete(path);
         }
-    }
-
-    private static string[] RunSample(params string[] arguments)
-    {
-        // The sample is built beside this test assembly's configuration (see the project reference).
-        string testDirectory = AppContext.BaseDirectory;
-        string sample = testDirectory.Replace(Path.Combine("test", "Microsoft.ML.Sru.Tests"), Path.Combine("samples", "Sru.MnistSample"), StringComparison.Ordinal);
-        string dll = Path.Combine(sample, "Sru.MnistSample.dll");
-        Assert.IsTrue(File.Exists(dll), $"The sample is not built at {dll}.");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.IsTrue(process.WaitForExit(120_000), "The sample did not finish within two minutes.");
-        Assert.AreEqual(0, process.ExitCode, stdout + stderr.Result);
-        return stdout.Split('\n');
     }
 }

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Microsoft.ML.Sru;
+using Sru.MnistSample.Commands;
+
+namespace Sru.MnistSample.Cli;
+
+/// <summary>The command tree, and running it with exit codes a script can rely on (see <see cref="ExitCode"/>).</summary>
+internal static class SampleCommandLine
+{
+    private static readonly string[] s_rootExamples =
+    [
+        "Sru.MnistSample train --limit 5000 --epochs 1 --plots plots    # a quick first run",
+        "Sru.MnistSample evaluate mnist-sru.zip",
+        "Sru.MnistSample predict mnist-sru.zip --index 0 1 2",
+        "Sru.MnistSample compare --limit 5000 --epochs 1",
+        "Sru.MnistSample train --help                                   # every trainer option",
+    ];
+
+    /// <summary>A flag every command takes: where the data came from, and the full exception when something fails.</summary>
+    private static readonly Option<bool> s_verbose = new("--verbose", "-v")
+    {
+        Description = "Show each step of finding the data, and the full exception on failure.",
+        Recursive = true,
+    };
+
+    /// <summary>Where the data loader's step-by-step lines go: the terminal with --verbose, nowhere otherwise.</summary>
+    public static Action<string>? DataLog(ParseResult parse) => parse.GetValue(s_verbose) ? Output.Terminal.Line : null;
+
+    public static RootCommand Create()
+    {
+        Command train = new TrainCommand().Create();
+        Command evaluate = new EvaluateCommand().Create();
+        Command predict = new PredictCommand().Create();
+        Command compare = new CompareCommand().Create();
+        Command scores = new ScoresCommand().Create();
+        var root = new RootCommand("SRU, LSTM and GRU sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
+        {
+            train, evaluate, predict, compare, scores, s_verbose,
+        };
+        var examples = new Dictionary<Command, string[]>
+        {
+            [root] = s_rootExamples,
+            [train] = TrainCommand.Examples,
+            [evaluate] = EvaluateCommand.Examples,
+            [predict] = PredictCommand.Examples,
+            [compare] = CompareCommand.Examples,
+            [scores] = ScoresCommand.Examples,
+        };
+        HelpOption help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new ExamplesHelpAction((HelpAction)help.Action!, examples);
+        return root;
+    }
+
+    /// <summary>Parses and runs; errors go to stderr as one message naming the option, file or value.</summary>
+    public static int Run(string[] args)
+    {
+        RootCommand root = Create();
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var error in parse.Errors)
+                Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine($"Run '{root.Name} {CommandPath(parse)}--help' for usage.");
+            return ExitCode.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            (int code, string message) = Classify(e);
+            Console.Error.WriteLine($"error: {message}");
+            if (parse.GetValue(s_verbose))
+                Console.Error.WriteLine(e);
+            return code;
+        }
+    }
+
+    private static string CommandPath(ParseResult parse) =>
+        parse.CommandResult.Command is RootCommand ? "" : parse.CommandResult.Command.Name + " ";
+
+    private static (int Code, string Message) Classify(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case SampleException sample:
+                    return (sample.ExitCode, sample.Message);
+                case MnistUnavailableException or MnistDataException:
+                    return (ExitCode.DataUnavailable, inner.Message);
+            }
+        }
+        Exception cause = e.GetBaseException();
+        return (ExitCode.Failure, cause == e ? $"{e.GetType().Name}: {e.Message}" : $"{e.Message} ({cause.GetType().Name}: {cause.Message})");
+    }
+}

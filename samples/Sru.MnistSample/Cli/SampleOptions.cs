@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Sru.MnistSample.Data;
+
+namespace Sru.MnistSample.Cli;
+
+/// <summary>Options several commands share; each call makes a new instance, since an option belongs to one command.</summary>
+internal static class SampleOptions
+{
+    public static Option<DatasetName> Dataset() => new("--dataset")
+    {
+        Description = "The data set: mnist (handwritten digits) or fashion (Fashion-MNIST).",
+        HelpName = "mnist|fashion",
+        DefaultValueFactory = _ => DatasetName.Mnist,
+    };
+
+    public static Option<string?> DataDirectory() => new("--data")
+    {
+        Description = "A directory holding the four IDX files (raw or .gz). Default: $SRU_MNIST_DIR / $SRU_FASHION_MNIST_DIR, then the cache (~/.cache/sru-mlnet), then a download.",
+        HelpName = "dir",
+    };
+
+    public static Option<int?> Limit(string description) => Positive(new Option<int?>("--limit") { Description = description, HelpName = "rows" });
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "The MLContext seed: the same seed and data give the same model.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static Option<string?> Plots(string description) => new("--plots") { Description = description, HelpName = "dir" };
+
+    public static Argument<string> ModelFile() => new("model")
+    {
+        Description = "A model zip saved by 'train' (or by any ML.NET app using Trainers.Sru, Lstm or Gru).",
+    };
+
+    /// <summary>Adds a check that the value, when given, is at least 1.</summary>
+    public static Option<int?> Positive(Option<int?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is int value && value < 1)
+                result.AddError($"Option '{option.Name}' must be at least 1; it is {value}.");
+        });
+        return option;
+    }
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Sru;
+using Sru.MnistSample.Cli;
+using Sru.MnistSample.Data;
+using Sru.MnistSample.Models;
+using Sru.MnistSample.Output;
+using Sru.MnistSample.Training;
+
+namespace Sru.MnistSample.Commands;
+
+/// <summary><c>compare</c>: the recurrent trainers against ML.NET's LightGbm and SdcaMaximumEntropy on the same rows, as one table.</summary>
+internal sealed class CompareCommand
+{
+    public static readonly string[] Examples =
+    [
+        "Sru.MnistSample compare --limit 5000 --epochs 1",
+        "Sru.MnistSample compare --models sru gru lightgbm --dataset fashion",
+    ];
+
+    private readonly Option<ComparedModel[]> _models = new("--models")
+    {
+        Description = "Which trainers to compare.",
+        HelpName = string.Join('|', Enum.GetNames<ComparedModel>().Select(n => n.ToLowerInvariant())),
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => Enum.GetValues<ComparedModel>(),
+    };
+
+    private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
+    private readonly Option<string?> _data = SampleOptions.DataDirectory();
+    private readonly Option<int?> _limit = SampleOptions.Limit("Train on the first N training rows only. Default: all 60,000.");
+    private readonly Option<int?> _epochs = SampleOptions.Positive(new Option<int?>("--epochs") { Description = "Epochs for the recurrent trainers. Default: each trainer's default (3).", HelpName = "n" });
+    private readonly Option<int> _seed = SampleOptions.Seed();
+
+    public Command Create()
+    {
+        var command = new Command("compare", "Train SRU, LSTM, GRU, LightGbm and SdcaMaximumEntropy on the same rows and compare test accuracy, training time, time per step and scoring speed.")
+        {
+            _models, _dataset, _data, _limit, _epochs, _seed,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private int Run(ParseResult parse)
+    {
+        DatasetName dataset = parse.GetValue(_dataset);
+        var ml = new MLContext(seed: parse.GetValue(_seed));
+        var data = new SampleData(ml, dataset, parse.GetValue(_data), SampleCommandLine.DataLog(parse));
+        (IDataView train, _) = data.LoadTraining(parse.GetValue(_limit), validationRows: 0);
+        IDataView test = data.LoadTest(limit: null);
+
+        var table = new ResultTable($"{dataset.Title()}: {parse.GetValue(_limit)?.ToString("N0", CultureInfo.InvariantCulture) ?? "60,000"} training rows, 10,000 test rows",
+            "model", "accuracy", "macro accuracy", "training s", "ms per step", "scoring rows/s");
+        foreach (ComparedModel model in parse.GetValue(_models)!.Distinct())
+        {
+            (ITransformer trained, TimeSpan time, double? msPerStep) = Fit(ml, model, train, parse.GetValue(_epochs), dataset);
+            TestSetEvaluation evaluation = TestSetEvaluation.Run(ml, trained, test, dataset);
+            Terminal.Line(string.Create(CultureInfo.InvariantCulture, $"{model}: {evaluation.Metrics.MicroAccuracy:P2} in {time.TotalSeconds:F1} s"));
+            table.AddRow(
+                model.ToString(),
+                evaluation.Metrics.MicroAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+                evaluation.Metrics.MacroAccuracy.ToString("P2", CultureInfo.InvariantCulture),
+                time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                msPerStep?.ToString("F2", CultureInfo.InvariantCulture) ?? "—",
+                evaluation.RowsPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+            (trained as IDisposable)?.Dispose();
+        }
+        table.Write();
+        return ExitCode.Ok;
+    }
+
+    private static (ITransformer Model, TimeSpan Time, double? MsPerStep) Fit(MLContext ml, ComparedModel model, IDataView train, int? epochs, DatasetName dataset)
+    {
+        if (Enum.TryParse(model.ToString(), out RecurrentModelKind kind))
+        {
+            RecurrentTrainerOptions options = RecurrentTrainers.CreateOptions(kind);
+            options.MaxEpoch = epochs ?? options.MaxEpoch;
+            string title = RecurrentTraining.Describe(model.ToString().ToUpperInvariant(), dataset.Title(), options, 784);
+            RecurrentTraining.Result result = new RecurrentTraining(ml, options, title, name => name == nameof(options.MaxEpoch) ? "--epochs" : name ?? "").Fit(train);
+            return (result.Model, result.Time, result.History.MedianStepMilliseconds());
+        }
+        IEstimator<ITransformer> trainer = model == ComparedModel.LightGbm
+            ? ml.MulticlassClassification.Trainers.LightGbm()
+            : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy();
+        Terminal.Line($"Training {model} on {dataset.Title()}…");
+        var clock = Stopwatch.StartNew();
+        ITransformer trained = MulticlassPipeline.Around(ml, trainer).Fit(train);
+        return (trained, clock.Elapsed, null);
+    }
+}

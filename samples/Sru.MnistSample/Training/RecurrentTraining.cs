@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Sru;
+using Sru.MnistSample.Cli;
+using Sru.MnistSample.Models;
+
+namespace Sru.MnistSample.Training;
+
+/// <summary>A recurrent classifier, checked and ready to fit the way an ML.NET user would, under the live progress display.</summary>
+internal sealed class RecurrentTraining
+{
+    private readonly MLContext _ml;
+    private readonly RecurrentTrainerBase _trainer;
+    private readonly TrainingMonitor _monitor;
+
+    /// <summary>Creates the trainer now, so invalid options fail before any data is loaded.</summary>
+    /// <param name="ml">The context (its seed makes the run repeatable).</param>
+    /// <param name="options">The trainer's options; their Progress is set here.</param>
+    /// <param name="title">The display's heading.</param>
+    /// <param name="optionName">Maps an options property to the command-line option that sets it, for error messages.</param>
+    /// <exception cref="SampleException">Exit code 2 for an invalid option value, naming the option.</exception>
+    public RecurrentTraining(MLContext ml, RecurrentTrainerOptions options, string title, Func<string?, string> optionName)
+    {
+        _ml = ml;
+        _monitor = new TrainingMonitor(title, options.LogEveryNSteps);
+        options.Progress = _monitor;
+        try
+        {
+            _trainer = RecurrentTrainers.CreateTrainer(ml, options);
+        }
+        catch (ArgumentException e)
+        {
+            // The library names the property; the user typed the option.
+            string reason = e.Message.Split(" (Parameter '", 2)[0];
+            throw SampleException.Usage($"Option '{optionName(e.ParamName)}': {reason}");
+        }
+    }
+
+    /// <summary>A trained pipeline, its progress reports and the wall time of Fit.</summary>
+    public sealed record Result(ITransformer Model, TrainingHistory History, TimeSpan Time);
+
+    /// <param name="train">Training rows: Label (UInt32) and Features (784 Single).</param>
+    /// <param name="validation">Rows scored after each epoch (never trained on), or null.</param>
+    public Result Fit(IDataView train, IDataView? validation = null)
+    {
+        var clock = Stopwatch.StartNew();
+        ITransformer model = _monitor.Run(() => validation is null
+            ? MulticlassPipeline.Around(_ml, _trainer).Fit(train)
+            : MulticlassPipeline.Fit(_ml, _trainer, train, validation));
+        return new Result(model, _monitor.History, clock.Elapsed);
+    }
+
+    /// <summary>"SRU on MNIST: 2 × 128, batch 32, rate 0.007 (× 0.5 per epoch), clip 1, 3 epochs of 28 steps × 28 values".</summary>
+    public static string Describe(string model, string dataset, RecurrentTrainerOptions o, int featureCount) => string.Create(CultureInfo.InvariantCulture,
+        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{(o.LearningRateDecay < 1 ? $" (× {o.LearningRateDecay:G3} per epoch)" : "")}, clip {o.GradientClipNorm:G3}, {o.MaxEpoch} epoch{(o.MaxEpoch == 1 ? "" : "s")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
+}

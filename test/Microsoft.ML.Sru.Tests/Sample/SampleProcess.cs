@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace Microsoft.ML.Sru.Tests.Sample;
+
+/// <summary>Runs the sample console app (built beside this test assembly, see the project reference) in a new process.</summary>
+internal static class SampleProcess
+{
+    /// <summary>What one run of the sample printed and returned.</summary>
+    public sealed record Outcome(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit code {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+    }
+
+    public static Outcome Run(params string[] arguments)
+    {
+        string testDirectory = AppContext.BaseDirectory;
+        string sample = testDirectory.Replace(Path.Combine("test", "Microsoft.ML.Sru.Tests"), Path.Combine("samples", "Sru.MnistSample"), StringComparison.Ordinal);
+        string dll = Path.Combine(sample, "Sru.MnistSample.dll");
+        Assert.IsTrue(File.Exists(dll), $"The sample is not built at {dll}.");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(180_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"The sample did not finish within three minutes: {string.Join(' ', arguments)}");
+        }
+        return new Outcome(process.ExitCode, stdout, stderr.Result);
+    }
+
+    /// <summary>Runs the sample and asserts that it succeeded.</summary>
+    public static string RunOk(params string[] arguments)
+    {
+        Outcome outcome = Run(arguments);
+        Assert.AreEqual(0, outcome.ExitCode, outcome.ToString());
+        return outcome.Stdout;
+    }
+}
