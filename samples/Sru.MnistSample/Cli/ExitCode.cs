@@ -18,7 +18,7 @@ internal static class ExitCode
     /// <summary>The model zip is missing, unreadable or not a model this library can load.</summary>
     public const int ModelUnreadable = 4;
 
-    /// <summary>Stopped by Ctrl+C: the process ends on SIGINT, which shells report as 128 + 2.</summary>
+    /// <summary>Stopped by Ctrl+C: training stops before its next batch, nothing is saved (128 + SIGINT's 2, as shells report it).</summary>
     public const int Interrupted = 130;
 
     /// <summary>The table shown at the end of every --help.</summary>

@@ -25,6 +25,11 @@ internal static class SampleCommandLine
         Recursive = true,
     };
 
+    private static readonly CancellationTokenSource s_interrupt = new();
+
+    /// <summary>Cancelled by the first Ctrl+C: training stops before its next batch and the command exits with 130.</summary>
+    public static CancellationToken Interrupt => s_interrupt.Token;
+
     /// <summary>Where the data loader's step-by-step lines go: the terminal with --verbose, nowhere otherwise.</summary>
     public static Action<string>? DataLog(ParseResult parse) => parse.GetValue(s_verbose) ? Output.Terminal.Line : null;
 
@@ -65,9 +70,20 @@ internal static class SampleCommandLine
             Console.Error.WriteLine($"Run '{root.Name} {CommandPath(parse)}--help' for usage.");
             return ExitCode.Usage;
         }
+        // The first Ctrl+C asks training to stop cleanly; a second one ends the process at once.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = !s_interrupt.IsCancellationRequested;
+            s_interrupt.Cancel();
+        };
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+        }
+        catch (Exception e) when (s_interrupt.IsCancellationRequested && e is OperationCanceledException)
+        {
+            Console.Error.WriteLine("Interrupted: training stopped before its next batch; nothing was saved.");
+            return ExitCode.Interrupted;
         }
         catch (Exception e)
         {

@@ -25,6 +25,7 @@ internal sealed class RecurrentTraining
         _ml = ml;
         _monitor = new TrainingMonitor(title, options.LogEveryNSteps);
         options.Progress = _monitor;
+        options.CancellationToken = SampleCommandLine.Interrupt;
         try
         {
             _trainer = RecurrentTrainers.CreateTrainer(ml, options);

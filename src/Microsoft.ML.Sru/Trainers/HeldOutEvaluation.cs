@@ -14,7 +14,7 @@ internal static class HeldOutEvaluation
     /// <summary>Rows per forward pass: large enough to keep the matrix products efficient, small enough to keep memory flat.</summary>
     private const int BatchRows = 512;
 
-    public static (double Loss, double Accuracy) Evaluate(IHost host, SequenceClassifier network, TrainingSet set, Device device)
+    public static (double Loss, double Accuracy) Evaluate(IHost host, SequenceClassifier network, TrainingSet set, Device device, CancellationToken cancellation)
     {
         bool wasTraining = network.training;
         network.eval();
@@ -27,6 +27,7 @@ internal static class HeldOutEvaluation
             for (int start = 0; start < set.RowCount; start += BatchRows)
             {
                 host.CheckAlive();
+                cancellation.ThrowIfCancellationRequested();
                 int count = Math.Min(BatchRows, set.RowCount - start);
                 for (int i = 0; i < count; i++)
                     rows[i] = start + i;

@@ -118,6 +118,12 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
+    /// <summary>
+    /// Stops training between batches (and between validation batches) with <see cref="OperationCanceledException"/>
+    /// once cancelled, leaving no half-trained model behind. Default: none. Not saved with the model.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option.</summary>
     internal virtual void Validate()
     {

@@ -72,6 +72,7 @@ internal sealed class TrainingLoop
             {
                 // Stops between batches when the host (MLContext) is cancelled.
                 _host.CheckAlive();
+                _options.CancellationToken.ThrowIfCancellationRequested();
                 int start = step * _options.BatchSize;
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
                 var (features, labels) = set.Gather(order.AsSpan(start, rows));
@@ -120,7 +121,7 @@ internal sealed class TrainingLoop
                 throw new InvalidOperationException(
                     $"Training diverged: the weights became NaN or infinite at epoch {epoch}, step {stepsPerEpoch} (the epoch's last). Lower LearningRate or set GradientClipNorm.");
 
-            (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device);
+            (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
                 epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen,
                 validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",

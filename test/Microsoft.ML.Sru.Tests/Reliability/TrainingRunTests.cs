@@ -109,6 +109,25 @@ public sealed class TrainingRunTests
     }
 
     [TestMethod]
+    public void The_options_cancellation_token_stops_training_before_the_next_batch()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = OrderedMarkers.Load(ml, 640, seed: 1);
+        using var cancellation = new CancellationTokenSource();
+        var options = TinyModels.Sru(epochs: 100);
+        int steps = 0;
+        options.CancellationToken = cancellation.Token;
+        options.Progress = new SynchronousProgress<TrainingProgress>(report =>
+        {
+            if (report.Kind == TrainingProgressKind.Step && ++steps == 3)
+                cancellation.Cancel();
+        });
+
+        Assert.Throws<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.Sru(options).Fit(data));
+        Assert.AreEqual(3, steps, "no batch ran after the token was cancelled");
+    }
+
+    [TestMethod]
     public void Cancelling_from_another_thread_stops_training_within_a_batch_or_two()
     {
         var ml = new MLContext(seed: 1);
