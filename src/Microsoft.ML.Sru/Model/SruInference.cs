@@ -8,18 +8,23 @@ namespace Microsoft.ML.Sru.Model;
 /// A trained SRU classifier scoring one row in plain C#, without TorchSharp: the weights are copied into
 /// managed arrays once, U = X·W runs as vectorised row updates (skipping zero inputs, which MNIST is full
 /// of), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
-/// a single row through libtorch costs far more in per-op overhead than in arithmetic.
+/// a single row through libtorch costs far more in per-op overhead than in arithmetic. It covers every
+/// <see cref="SruCellSpec"/> except layer normalisation and low-rank projections, whose models score through
+/// TorchSharp (<see cref="TryCreate"/> returns null for them).
 /// </summary>
 internal sealed unsafe class SruInference
 {
-    private sealed record Layer(float[] Weight, float[] Bias, int InputSize, int Blocks, SruSkip Skip);
+    private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip);
 
     private readonly Layer[] _layers;
     private readonly float[] _headWeight;
     private readonly float[] _headBias;
     private readonly int _steps;
     private readonly int _hidden;
+    private readonly int _directions;
     private readonly int _classes;
+    private readonly SruActivation _activation;
+    private readonly float _skipScale;
 
     private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias)
     {
@@ -28,17 +33,22 @@ internal sealed unsafe class SruInference
         _headBias = headBias;
         _steps = spec.SequenceLength;
         _hidden = spec.HiddenSize;
+        _directions = spec.SruCell.Directions;
         _classes = spec.ClassCount;
+        _activation = spec.SruCell.Activation;
+        _skipScale = spec.SruCell.SkipScale;
     }
 
     /// <summary>Scratch memory for one caller at a time; each mapper (thread) has its own.</summary>
     public sealed class Workspace
     {
-        internal Workspace(int steps, int widestInput, int widestU, int hidden)
+        internal Workspace(int steps, int widestInput, int widestU, int output)
         {
             U = new float[steps * widestU];
             Input = new float[steps * widestInput];
-            Output = new float[steps * hidden];
+            Output = new float[steps * output];
+            Skip = new float[steps * output];
+            Summary = new float[output];
         }
 
         internal float[] U { get; }
@@ -46,13 +56,19 @@ internal sealed unsafe class SruInference
         internal float[] Input { get; }
 
         internal float[] Output { get; }
+
+        /// <summary>The rescaled skip input α·x, where there is one.</summary>
+        internal float[] Skip { get; }
+
+        /// <summary>What the head reads.</summary>
+        internal float[] Summary { get; }
     }
 
-    /// <summary>The managed scorer for an SRU network, or null for other cells.</summary>
+    /// <summary>The managed scorer for an SRU network, or null for other cells and for SRU options it does not cover.</summary>
     public static SruInference? TryCreate(SequenceClassifier network)
     {
         NetworkSpec spec = network.Spec;
-        if (spec.Cell != RecurrentCellKind.Sru)
+        if (spec.Cell != RecurrentCellKind.Sru || spec.SruCell.LayerNorm != SruLayerNorm.None)
             return null;
         var state = network.state_dict();
         static float[] Values(torch.Tensor tensor)
@@ -65,10 +81,14 @@ internal sealed unsafe class SruInference
         var layers = new Layer[spec.NumberOfLayers];
         for (int i = 0; i < layers.Length; i++)
         {
-            int input = i == 0 ? spec.StepSize : spec.HiddenSize;
-            int blocks = spec.UseHighway && input != spec.HiddenSize ? 4 : 3;
+            int input = i == 0 ? spec.StepSize : spec.OutputWidth;
+            if (spec.SruCell.ProjectionFor(input, spec.OutputWidth) > 0)
+                return null;
+            int blocks = spec.UseHighway && input != spec.OutputWidth ? 4 : 3;
             SruSkip skip = !spec.UseHighway ? SruSkip.None : blocks == 4 ? SruSkip.UBlock : SruSkip.External;
-            layers[i] = new Layer(Values(state[$"encoder.layers.{i}.weight"]), Values(state[$"encoder.layers.{i}.bias"]), input, blocks, skip);
+            string prefix = $"encoder.layers.{i}.";
+            float[]? cellWeights = spec.SruCell.UseCellStateWeights ? Values(state[prefix + "weight_c"]) : null;
+            layers[i] = new Layer(Values(state[prefix + "weight"]), Values(state[prefix + "bias"]), cellWeights, input, blocks, skip);
         }
         return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]));
     }
@@ -76,25 +96,27 @@ internal sealed unsafe class SruInference
     public Workspace CreateWorkspace() => new(
         _steps,
         _layers.Max(l => l.InputSize),
-        _layers.Max(l => l.Blocks) * _hidden,
-        _hidden);
+        _layers.Max(l => l.Blocks) * _directions * _hidden,
+        _directions * _hidden);
 
     /// <summary>Class probabilities of one row of features (time-major: step after step).</summary>
     public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace)
     {
         features.CopyTo(workspace.Input);
         float[] input = workspace.Input, output = workspace.Output;
+        int outputWidth = _directions * _hidden;
         for (int l = 0; l < _layers.Length; l++)
         {
             Layer layer = _layers[l];
-            int width = layer.Blocks * _hidden;
-            // The head reads only the last layer's last step, and c needs only z and f: there, the r and x'
-            // blocks are computed for the last step alone (h of earlier steps is then unused).
-            bool isLastLayer = l == _layers.Length - 1;
+            int width = layer.Blocks * outputWidth;
+            // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
+            // first two blocks): there, the r and x' blocks are computed for the last step alone (h of earlier steps
+            // is then unused).
+            bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
             Span<float> u = workspace.U.AsSpan(0, _steps * width);
             for (int t = 0; t < _steps; t++)
             {
-                int used = isLastLayer && t < _steps - 1 ? 2 * _hidden : width;
+                int used = summaryOnly && t < _steps - 1 ? 2 * _hidden : width;
                 Span<float> row = u.Slice(t * width, width);
                 row.Clear();
                 for (int i = 0; i < layer.InputSize; i++)
@@ -105,17 +127,44 @@ internal sealed unsafe class SruInference
                 }
             }
 
-            fixed (float* pu = u, pb = layer.Bias, px = input, ph = output)
-                SruKernel.Forward(pu, pb, layer.Skip == SruSkip.External ? px : null, layer.Skip, ph, null, _steps, 1, layer.Blocks, _hidden);
+            float[] skip = input;
+            if (layer.Skip == SruSkip.External && _skipScale != 1f)
+            {
+                skip = workspace.Skip;
+                for (int i = 0; i < _steps * outputWidth; i++)
+                    skip[i] = _skipScale * input[i];
+            }
+
+            fixed (float* pu = u, pb = layer.Bias, pv = layer.CellWeights, ps = skip, ph = output)
+            {
+                SruKernel.Forward(new SruKernelArguments
+                {
+                    U = pu,
+                    Bias = pb,
+                    CellWeights = pv,
+                    ExternalSkip = layer.Skip == SruSkip.External ? ps : null,
+                    Skip = layer.Skip,
+                    Activation = _activation,
+                    Steps = _steps,
+                    Batch = 1,
+                    Directions = _directions,
+                    Blocks = layer.Blocks,
+                    Hidden = _hidden,
+                    H = ph,
+                });
+            }
             (input, output) = (output, input);
         }
 
-        // The head reads the last step of the last layer (now in `input`).
-        ReadOnlySpan<float> last = input.AsSpan((_steps - 1) * _hidden, _hidden);
+        // The last layer's output is now in `input`: the forward direction's last step, and the backward direction's first.
+        Span<float> summary = workspace.Summary;
+        input.AsSpan((_steps - 1) * outputWidth, _hidden).CopyTo(summary);
+        if (_directions == 2)
+            input.AsSpan(_hidden, _hidden).CopyTo(summary[_hidden..]);
         float max = float.NegativeInfinity;
         for (int c = 0; c < _classes; c++)
         {
-            float logit = _headBias[c] + Dot(_headWeight.AsSpan(c * _hidden, _hidden), last);
+            float logit = _headBias[c] + Dot(_headWeight.AsSpan(c * outputWidth, outputWidth), summary);
             scores[c] = logit;
             max = MathF.Max(max, logit);
         }

@@ -170,7 +170,7 @@ public sealed class ModelFileTests
         byte[] zip = TinyModels.RewriteEntry(TinyModels.SavedZip, TinyModels.ModelKeyEntry, key =>
         {
             int at = TinyModels.SpecOffset(key, TinyModels.Spec);
-            ModelSpecFormat.ToBytes(huge).CopyTo(key, at);
+            ModelSpecFormat.ToBytes(huge, RecurrentModelParameters.FormatVersion).CopyTo(key, at);
             return key;
         });
         zip = TinyModels.RewriteEntry(zip, TinyModels.WeightsEntry, _ => TinyModels.WeightsFor(tiny, huge));
@@ -190,7 +190,7 @@ public sealed class ModelFileTests
         {
             int length = BinaryPrimitives.ReadInt32LittleEndian(weights) - 8;
             byte[] payload = weights.AsSpan(4, length).ToArray();
-            byte[] hash = SHA256.HashData([.. ModelSpecFormat.ToBytes(TinyModels.Spec), .. payload]);
+            byte[] hash = SHA256.HashData([.. ModelSpecFormat.ToBytes(TinyModels.Spec, RecurrentModelParameters.FormatVersion), .. payload]);
             return [.. BitConverter.GetBytes(length), .. payload, .. hash];
         });
 

@@ -147,7 +147,7 @@ public sealed class TrainingRunTests
     /// <summary>The reference recurrence plus sqrt(0·z): the same forward values, a NaN gradient (∞ · 0).</summary>
     private sealed class NaNGradientRecurrence : ISruRecurrence
     {
-        public Tensor Forward(Tensor u, Tensor bias, Tensor? skip) =>
-            SruRecurrence.Reference.Forward(u, bias, skip) + (u.select(2, 0) * 0).sqrt();
+        public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation) =>
+            SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation) + (u.select(3, 0) * 0).sqrt();
     }
 }
