@@ -15,10 +15,51 @@ public sealed class SruInferenceTests
     [DataRow(1, 33, 33, 1, 2, true)]
     [DataRow(9, 16, 16, 2, 4, true)]
     [DataRow(4, 3, 130, 1, 5, false)]
-    public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway)
+    public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway) =>
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway));
+
+    /// <summary>The SRU options the managed scorer covers, alone and together, with the input as wide as the output and not.</summary>
+    public static IEnumerable<object[]> CoveredOptions()
     {
-        torch.manual_seed(steps * 1000 + hidden);
-        using var network = new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway).Build();
+        foreach (int stepSize in new[] { 6, 34 })
+        {
+            yield return [stepSize, false, false, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, true, false, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, false, true, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, false, false, SruActivation.Identity, 0f, false, 0f];
+            yield return [stepSize, false, false, SruActivation.Tanh, -2f, true, 0f];
+            yield return [stepSize, true, true, SruActivation.Identity, -1f, true, 0.4f];
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(CoveredOptions))]
+    public void Managed_scores_match_the_TorchSharp_network_for_the_SRU_options(
+        int stepSize, bool bidirectional, bool cellWeights, SruActivation activation, float highwayBias, bool rescale, float dropout)
+    {
+        var cell = new SruCellSpec(bidirectional, cellWeights, activation, highwayBias, rescale, dropout, SruLayerNorm.None, 0);
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, 7, stepSize, 17, 2, 3, true) { SruCell = cell });
+    }
+
+    [TestMethod]
+    public void Layer_norm_and_projection_networks_score_through_TorchSharp()
+    {
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 4, 40, 17, 2, 3, true);
+        foreach (SruCellSpec cell in new[] { SruCellSpec.Classic with { LayerNorm = SruLayerNorm.BeforeRecurrence }, SruCellSpec.Classic with { ProjectionSize = 8 } })
+        {
+            using var network = (spec with { SruCell = cell }).Build();
+            Assert.IsNull(SruInference.TryCreate(network), cell.ToString());
+        }
+        // A projection no layer can use (not narrower than the inputs and outputs) leaves the managed scorer in place.
+        using var unused = (spec with { SruCell = SruCellSpec.Classic with { ProjectionSize = 17 } }).Build();
+        Assert.IsNotNull(SruInference.TryCreate(unused));
+    }
+
+    private static void AssertManagedMatchesTorchSharp(NetworkSpec spec)
+    {
+        int steps = spec.SequenceLength, stepSize = spec.StepSize, hidden = spec.HiddenSize, classes = spec.ClassCount;
+        torch.manual_seed(steps * 1000 + hidden + stepSize);
+        using var network = spec.Build();
         network.eval();
         SruInference scorer = SruInference.TryCreate(network)!;
         var workspace = scorer.CreateWorkspace();
