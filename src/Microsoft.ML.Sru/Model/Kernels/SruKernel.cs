@@ -37,73 +37,74 @@ internal static unsafe class SruKernel
     /// Computes h. With <see cref="SruKernelArguments.States"/> set, c for every step is stored there for the
     /// backward; with null (inference), only a [B, D, H] running state is kept.
     /// </summary>
-    public static void Forward(in SruKernelArguments a)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            ForwardVariant<FloatVector512>(a);
-        else if (Vector256.IsHardwareAccelerated)
-            ForwardVariant<FloatVector256>(a);
-        else
-            ForwardVariant<FloatVector128>(a);
-    }
+    public static void Forward(in SruKernelArguments a) => Dispatch<ForwardPass>(a);
 
     /// <summary>
     /// Gradients from dL/dh: dL/du for all k blocks (x' gets dL/ds when the skip is <see cref="SruSkip.UBlock"/>,
     /// zero otherwise), dL/dbias and dL/dv summed over T and B, and dL/ds when the skip is <see cref="SruSkip.External"/>.
     /// </summary>
-    public static void Backward(in SruKernelArguments a)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            BackwardVariant<FloatVector512>(a);
-        else if (Vector256.IsHardwareAccelerated)
-            BackwardVariant<FloatVector256>(a);
-        else
-            BackwardVariant<FloatVector128>(a);
-    }
+    public static void Backward(in SruKernelArguments a) => Dispatch<BackwardPass>(a);
 
     /// <summary>The vector width the dispatch above picks on this machine, for reports.</summary>
     public static int Lanes =>
         Vector512.IsHardwareAccelerated ? FloatVector512.Count : Vector256.IsHardwareAccelerated ? FloatVector256.Count : FloatVector128.Count;
 
-    private static void ForwardVariant<V>(in SruKernelArguments a)
-        where V : unmanaged, IFloatVector<V>
+    /// <summary>A pass of the kernel, as a type, so that one dispatch picks its specialisation for forward and backward alike.</summary>
+    private interface IPass
     {
-        bool tanh = a.Activation == SruActivation.Tanh;
-        if (a.CellWeights == null)
-        {
-            if (tanh)
-                Forward<V, FlagOff, FlagOn>(a);
-            else
-                Forward<V, FlagOff, FlagOff>(a);
-        }
-        else if (tanh)
-        {
-            Forward<V, FlagOn, FlagOn>(a);
-        }
-        else
-        {
-            Forward<V, FlagOn, FlagOff>(a);
-        }
+        static abstract void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag;
     }
 
-    private static void BackwardVariant<V>(in SruKernelArguments a)
+    private readonly struct ForwardPass : IPass
+    {
+        public static void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag => Forward<V, TWeights, TTanh>(a);
+    }
+
+    private readonly struct BackwardPass : IPass
+    {
+        public static void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag => Backward<V, TWeights, TTanh>(a);
+    }
+
+    /// <summary>Picks the widest vector type the machine accelerates, then the variant the arguments ask for.</summary>
+    private static void Dispatch<TPass>(in SruKernelArguments a)
+        where TPass : IPass
+    {
+        if (Vector512.IsHardwareAccelerated)
+            Dispatch<TPass, FloatVector512>(a);
+        else if (Vector256.IsHardwareAccelerated)
+            Dispatch<TPass, FloatVector256>(a);
+        else
+            Dispatch<TPass, FloatVector128>(a);
+    }
+
+    private static void Dispatch<TPass, V>(in SruKernelArguments a)
+        where TPass : IPass
         where V : unmanaged, IFloatVector<V>
     {
         bool tanh = a.Activation == SruActivation.Tanh;
         if (a.CellWeights == null)
         {
             if (tanh)
-                Backward<V, FlagOff, FlagOn>(a);
+                TPass.Run<V, FlagOff, FlagOn>(a);
             else
-                Backward<V, FlagOff, FlagOff>(a);
+                TPass.Run<V, FlagOff, FlagOff>(a);
         }
         else if (tanh)
         {
-            Backward<V, FlagOn, FlagOn>(a);
+            TPass.Run<V, FlagOn, FlagOn>(a);
         }
         else
         {
-            Backward<V, FlagOn, FlagOff>(a);
+            TPass.Run<V, FlagOn, FlagOff>(a);
         }
     }
 
