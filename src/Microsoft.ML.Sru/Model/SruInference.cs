@@ -9,12 +9,22 @@ namespace Microsoft.ML.Sru.Model;
 /// managed arrays once, U = X·W runs as vectorised row updates (skipping zero inputs, which MNIST is full
 /// of), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
 /// a single row through libtorch costs far more in per-op overhead than in arithmetic. It covers every
-/// <see cref="SruCellSpec"/> except layer normalisation and low-rank projections, whose models score through
-/// TorchSharp (<see cref="TryCreate"/> returns null for them).
+/// <see cref="SruCellSpec"/> (dropout is a training-only option).
 /// </summary>
 internal sealed unsafe class SruInference
 {
-    private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip);
+    private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip)
+    {
+        /// <summary>W_proj [I, P] of a low-rank layer, with P = <see cref="ProjectionSize"/>; null for none.</summary>
+        public float[]? Projection { get; init; }
+
+        public int ProjectionSize { get; init; }
+
+        /// <summary>The layer norm's γ and β, where the layer has one.</summary>
+        public float[]? NormWeight { get; init; }
+
+        public float[]? NormBias { get; init; }
+    }
 
     private readonly Layer[] _layers;
     private readonly float[] _headWeight;
@@ -25,6 +35,7 @@ internal sealed unsafe class SruInference
     private readonly int _classes;
     private readonly SruActivation _activation;
     private readonly float _skipScale;
+    private readonly SruLayerNorm _layerNorm;
 
     private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias)
     {
@@ -37,15 +48,18 @@ internal sealed unsafe class SruInference
         _classes = spec.ClassCount;
         _activation = spec.SruCell.Activation;
         _skipScale = spec.SruCell.SkipScale;
+        _layerNorm = spec.SruCell.LayerNorm;
     }
 
     /// <summary>Scratch memory for one caller at a time; each mapper (thread) has its own.</summary>
     public sealed class Workspace
     {
-        internal Workspace(int steps, int widestInput, int widestU, int output)
+        internal Workspace(int steps, int widestInput, int widestU, int output, int widestProjection)
         {
             U = new float[steps * widestU];
             Input = new float[steps * widestInput];
+            Normalized = new float[steps * widestInput];
+            Projected = new float[steps * widestProjection];
             Output = new float[steps * output];
             Skip = new float[steps * output];
             Summary = new float[output];
@@ -56,6 +70,12 @@ internal sealed unsafe class SruInference
         internal float[] Input { get; }
 
         internal float[] Output { get; }
+
+        /// <summary>The layer-normalised input (pre-norm layers).</summary>
+        internal float[] Normalized { get; }
+
+        /// <summary>X·W_proj (low-rank layers).</summary>
+        internal float[] Projected { get; }
 
         /// <summary>The rescaled skip input α·x, where there is one.</summary>
         internal float[] Skip { get; }
@@ -68,7 +88,7 @@ internal sealed unsafe class SruInference
     public static SruInference? TryCreate(SequenceClassifier network)
     {
         NetworkSpec spec = network.Spec;
-        if (spec.Cell != RecurrentCellKind.Sru || spec.SruCell.LayerNorm != SruLayerNorm.None)
+        if (spec.Cell != RecurrentCellKind.Sru)
             return null;
         var state = network.state_dict();
         static float[] Values(torch.Tensor tensor)
@@ -82,13 +102,19 @@ internal sealed unsafe class SruInference
         for (int i = 0; i < layers.Length; i++)
         {
             int input = i == 0 ? spec.StepSize : spec.OutputWidth;
-            if (spec.SruCell.ProjectionFor(input, spec.OutputWidth) > 0)
-                return null;
             int blocks = spec.UseHighway && input != spec.OutputWidth ? 4 : 3;
             SruSkip skip = !spec.UseHighway ? SruSkip.None : blocks == 4 ? SruSkip.UBlock : SruSkip.External;
             string prefix = $"encoder.layers.{i}.";
             float[]? cellWeights = spec.SruCell.UseCellStateWeights ? Values(state[prefix + "weight_c"]) : null;
-            layers[i] = new Layer(Values(state[prefix + "weight"]), Values(state[prefix + "bias"]), cellWeights, input, blocks, skip);
+            int projection = spec.SruCell.ProjectionFor(input, spec.OutputWidth);
+            bool norm = spec.SruCell.LayerNorm != SruLayerNorm.None;
+            layers[i] = new Layer(Values(state[prefix + "weight"]), Values(state[prefix + "bias"]), cellWeights, input, blocks, skip)
+            {
+                Projection = projection > 0 ? Values(state[prefix + "weight_proj"]) : null,
+                ProjectionSize = projection,
+                NormWeight = norm ? Values(state[prefix + "layer_norm.weight"]) : null,
+                NormBias = norm ? Values(state[prefix + "layer_norm.bias"]) : null,
+            };
         }
         return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]));
     }
@@ -97,7 +123,8 @@ internal sealed unsafe class SruInference
         _steps,
         _layers.Max(l => l.InputSize),
         _layers.Max(l => l.Blocks) * _directions * _hidden,
-        _directions * _hidden);
+        _directions * _hidden,
+        _layers.Max(l => l.ProjectionSize));
 
     /// <summary>Class probabilities of one row of features (time-major: step after step).</summary>
     public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace)
@@ -113,19 +140,23 @@ internal sealed unsafe class SruInference
             // first two blocks): there, the r and x' blocks are computed for the last step alone (h of earlier steps
             // is then unused).
             bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
-            Span<float> u = workspace.U.AsSpan(0, _steps * width);
-            for (int t = 0; t < _steps; t++)
+            // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
+            float[] source = input;
+            int sourceWidth = layer.InputSize;
+            if (_layerNorm == SruLayerNorm.BeforeRecurrence)
             {
-                int used = summaryOnly && t < _steps - 1 ? 2 * _hidden : width;
-                Span<float> row = u.Slice(t * width, width);
-                row.Clear();
-                for (int i = 0; i < layer.InputSize; i++)
-                {
-                    float a = input[t * layer.InputSize + i];
-                    if (a != 0)
-                        MultiplyAdd(a, layer.Weight.AsSpan(i * width, used), row[..used]);
-                }
+                NormalizeRows(input, workspace.Normalized, sourceWidth, layer);
+                source = workspace.Normalized;
             }
+            if (layer.Projection is { } projection)
+            {
+                RowTimesMatrix(source, sourceWidth, projection, workspace.Projected, layer.ProjectionSize, layer.ProjectionSize);
+                source = workspace.Projected;
+                sourceWidth = layer.ProjectionSize;
+            }
+
+            Span<float> u = workspace.U.AsSpan(0, _steps * width);
+            RowTimesMatrix(source, sourceWidth, layer.Weight, workspace.U, width, summaryOnly ? 2 * _hidden : width);
 
             float[] skip = input;
             if (layer.Skip == SruSkip.External && _skipScale != 1f)
@@ -153,6 +184,8 @@ internal sealed unsafe class SruInference
                     H = ph,
                 });
             }
+            if (_layerNorm == SruLayerNorm.AfterRecurrence)
+                NormalizeRows(output, output, outputWidth, layer);
             (input, output) = (output, input);
         }
 
@@ -176,6 +209,47 @@ internal sealed unsafe class SruInference
         }
         for (int c = 0; c < _classes; c++)
             scores[c] /= sum;
+    }
+
+    /// <summary>
+    /// Each step's row of <paramref name="rows"/> ([T, <paramref name="inner"/>]) times <paramref name="matrix"/>
+    /// ([inner, <paramref name="width"/>]) into <paramref name="result"/>, as row updates that skip zero inputs; before
+    /// the last step only the first <paramref name="earlyColumns"/> columns are computed (the rest left zero).
+    /// </summary>
+    private void RowTimesMatrix(float[] rows, int inner, float[] matrix, float[] result, int width, int earlyColumns)
+    {
+        for (int t = 0; t < _steps; t++)
+        {
+            int used = t < _steps - 1 ? earlyColumns : width;
+            Span<float> row = result.AsSpan(t * width, width);
+            row.Clear();
+            for (int i = 0; i < inner; i++)
+            {
+                float a = rows[t * inner + i];
+                if (a != 0)
+                    MultiplyAdd(a, matrix.AsSpan(i * width, used), row[..used]);
+            }
+        }
+    }
+
+    /// <summary>LayerNorm over each step's row (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
+    private void NormalizeRows(float[] source, float[] target, int width, Layer layer)
+    {
+        float[] gamma = layer.NormWeight!, beta = layer.NormBias!;
+        for (int t = 0; t < _steps; t++)
+        {
+            ReadOnlySpan<float> row = source.AsSpan(t * width, width);
+            double mean = 0, variance = 0;
+            foreach (float value in row)
+                mean += value;
+            mean /= width;
+            foreach (float value in row)
+                variance += (value - mean) * (value - mean);
+            float scale = (float)(1 / Math.Sqrt(variance / width + 1e-5)), shift = (float)mean;
+            Span<float> output = target.AsSpan(t * width, width);
+            for (int j = 0; j < width; j++)
+                output[j] = (row[j] - shift) * scale * gamma[j] + beta[j];
+        }
     }
 
     private static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> y)
