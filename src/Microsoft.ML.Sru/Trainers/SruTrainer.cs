@@ -77,14 +77,14 @@ public sealed class SruTrainer : RecurrentTrainerBase
         /// <summary>
         /// Layer normalisation in every layer: <see cref="SruLayerNorm.None"/> (default), on the layer's input before
         /// U = X·W (<see cref="SruLayerNorm.BeforeRecurrence"/>), or on its output (<see cref="SruLayerNorm.AfterRecurrence"/>,
-        /// the official normalize_after). Models with layer norm score through TorchSharp rather than the managed scorer.
+        /// the official normalize_after). Default <see cref="SruLayerNorm.None"/>.
         /// </summary>
         public SruLayerNorm LayerNorm { get; set; } = SruLayerNorm.None;
 
         /// <summary>
         /// Inner width of a low-rank factorisation W = W_proj·W' of each layer's input matrix, for large hidden sizes
         /// (the official SRU's projection_size). As there, a layer uses it only where it is smaller than both its input
-        /// and output widths. Default 0 (off). Range 0 to 65,536. Models using it score through TorchSharp.
+        /// and output widths. Default 0 (off). Range 0 to 65,536.
         /// </summary>
         public int ProjectionSize { get; set; }
 
