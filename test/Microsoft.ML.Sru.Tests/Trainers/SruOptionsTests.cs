@@ -20,26 +20,23 @@ public sealed class SruOptionsTests
         yield return ["LayerNorm before", (Action<SruTrainer.Options>)(o => o.LayerNorm = SruLayerNorm.BeforeRecurrence)];
         yield return ["LayerNorm after", (Action<SruTrainer.Options>)(o => o.LayerNorm = SruLayerNorm.AfterRecurrence)];
         yield return ["ProjectionSize", (Action<SruTrainer.Options>)(o => o.ProjectionSize = 3)];
+        yield return ["all but layer norm and projection", (Action<SruTrainer.Options>)AllRecurrenceOptions];
         yield return ["all", (Action<SruTrainer.Options>)(o =>
         {
-            o.Bidirectional = true;
-            o.UseCellStateWeights = true;
-            o.Activation = SruActivation.Identity;
-            o.HighwayBias = -2;
-            o.Rescale = true;
-            o.Dropout = 0.1f;
+            AllRecurrenceOptions(o);
             o.LayerNorm = SruLayerNorm.AfterRecurrence;
             o.ProjectionSize = 3;
         })];
-        yield return ["all but layer norm and projection (managed scorer)", (Action<SruTrainer.Options>)(o =>
-        {
-            o.Bidirectional = true;
-            o.UseCellStateWeights = true;
-            o.Activation = SruActivation.Identity;
-            o.HighwayBias = -2;
-            o.Rescale = true;
-            o.Dropout = 0.1f;
-        })];
+    }
+
+    private static void AllRecurrenceOptions(SruTrainer.Options o)
+    {
+        o.Bidirectional = true;
+        o.UseCellStateWeights = true;
+        o.Activation = SruActivation.Identity;
+        o.HighwayBias = -2;
+        o.Rescale = true;
+        o.Dropout = 0.1f;
     }
 
     private static SruTrainer.Options TwoLayers(Action<SruTrainer.Options> change)
