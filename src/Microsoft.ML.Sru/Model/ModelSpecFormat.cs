@@ -3,10 +3,17 @@ namespace Microsoft.ML.Sru.Model;
 /// <summary>The binary form of a <see cref="NetworkSpec"/> inside the model zip.</summary>
 internal static class ModelSpecFormat
 {
-    /// <summary>Bytes <see cref="Write"/> produces.</summary>
-    public const int Size = 6 * sizeof(int) + 1;
+    /// <summary>The first model format whose spec carries the <see cref="SruCellSpec"/> after the 2017 fields.</summary>
+    public const uint SruCellVersion = 0x00010003;
 
-    public static void Write(BinaryWriter writer, NetworkSpec spec)
+    /// <summary>Bytes of the fields every format version has.</summary>
+    private const int BaseSize = 6 * sizeof(int) + 1;
+
+    /// <summary>Bytes <see cref="Write"/> produces for <paramref name="version"/>.</summary>
+    public static int Size(uint version) => version >= SruCellVersion ? BaseSize + 4 + 2 * sizeof(int) + 2 * sizeof(float) + sizeof(int) : BaseSize;
+
+    /// <summary>Writes the spec as format <paramref name="version"/> has it; older formats cannot hold SRU options other than the 2017 form.</summary>
+    public static void Write(BinaryWriter writer, NetworkSpec spec, uint version)
     {
         writer.Write((int)spec.Cell);
         writer.Write(spec.SequenceLength);
@@ -15,22 +22,43 @@ internal static class ModelSpecFormat
         writer.Write(spec.NumberOfLayers);
         writer.Write(spec.ClassCount);
         writer.Write(spec.UseHighway);
+        if (version < SruCellVersion)
+        {
+            if (spec.SruCell != SruCellSpec.Classic)
+                throw new InvalidOperationException($"Format 0x{version:X8} cannot store SRU options other than the 2017 form.");
+            return;
+        }
+
+        SruCellSpec cell = spec.SruCell;
+        writer.Write(cell.Bidirectional);
+        writer.Write(cell.UseCellStateWeights);
+        writer.Write(cell.Rescale);
+        writer.Write((byte)0); // reserved: keeps the numbers that follow 4-byte aligned
+        writer.Write((int)cell.Activation);
+        writer.Write((int)cell.LayerNorm);
+        writer.Write(cell.HighwayBias);
+        writer.Write(cell.Dropout);
+        writer.Write(cell.ProjectionSize);
     }
 
     /// <summary>
-    /// The spec in its canonical binary form: what the weights' SHA-256 covers besides the weights themselves,
-    /// so that a damaged network description cannot pair with intact weights into a different model.
+    /// The spec in its canonical binary form for format <paramref name="version"/>: what the weights' SHA-256 covers
+    /// besides the weights themselves, so that a damaged network description cannot pair with intact weights into a
+    /// different model.
     /// </summary>
-    public static byte[] ToBytes(NetworkSpec spec)
+    public static byte[] ToBytes(NetworkSpec spec, uint version)
     {
-        using var buffer = new MemoryStream(Size);
+        using var buffer = new MemoryStream(Size(version));
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            Write(writer, spec);
+            Write(writer, spec, version);
         return buffer.ToArray();
     }
 
-    /// <summary>Reads and validates; throws <see cref="FormatException"/> for values no saved model can have.</summary>
-    public static NetworkSpec Read(BinaryReader reader)
+    /// <summary>
+    /// Reads a spec of format <paramref name="version"/> (the 2017 SRU form before <see cref="SruCellVersion"/>) and
+    /// validates it; throws <see cref="FormatException"/> for values no saved model can have.
+    /// </summary>
+    public static NetworkSpec Read(BinaryReader reader, uint version)
     {
         var spec = new NetworkSpec(
             Cell: (RecurrentCellKind)reader.ReadInt32(),
@@ -40,6 +68,24 @@ internal static class ModelSpecFormat
             NumberOfLayers: reader.ReadInt32(),
             ClassCount: reader.ReadInt32(),
             UseHighway: reader.ReadBoolean());
+        if (version >= SruCellVersion)
+        {
+            bool bidirectional = reader.ReadBoolean(), cellStateWeights = reader.ReadBoolean(), rescale = reader.ReadBoolean();
+            if (reader.ReadByte() != 0)
+                throw new FormatException("The network description's reserved byte is not zero.");
+            spec = spec with
+            {
+                SruCell = new SruCellSpec(
+                    Bidirectional: bidirectional,
+                    UseCellStateWeights: cellStateWeights,
+                    Activation: (SruActivation)reader.ReadInt32(),
+                    LayerNorm: (SruLayerNorm)reader.ReadInt32(),
+                    HighwayBias: reader.ReadSingle(),
+                    Rescale: rescale,
+                    Dropout: reader.ReadSingle(),
+                    ProjectionSize: reader.ReadInt32()),
+            };
+        }
         spec.Validate();
         return spec;
     }

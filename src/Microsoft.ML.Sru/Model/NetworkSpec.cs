@@ -15,6 +15,12 @@ internal sealed record NetworkSpec(
     int ClassCount,
     bool UseHighway)
 {
+    /// <summary>The SRU's recurrence options (<see cref="SruCellSpec.Classic"/>, the 2017 form, unless set; ignored by other cells).</summary>
+    public SruCellSpec SruCell { get; init; } = SruCellSpec.Classic;
+
+    /// <summary>Width of each layer's output and of what the head reads: both directions' for a bidirectional SRU.</summary>
+    public int OutputWidth => Cell == RecurrentCellKind.Sru ? SruCell.Directions * HiddenSize : HiddenSize;
+
     /// <summary>The flattened feature vector's length: SequenceLength steps of StepSize values.</summary>
     public int FeatureCount => SequenceLength * StepSize;
 
@@ -30,8 +36,9 @@ internal sealed record NetworkSpec(
 
     /// <summary>
     /// A lower bound on the number of weights any network of this shape holds, whatever the details of its
-    /// layers: every SRU layer maps its input through a dense matrix to at least three H-wide blocks (z, f, r),
-    /// every LSTM layer through input and hidden matrices to four, every GRU layer to three, and the head maps H values to the classes.
+    /// layers: every SRU layer maps its input through a dense matrix (or two low-rank factors) to at least three
+    /// H-wide blocks (z, f, r) per direction, every LSTM layer through input and hidden matrices to four, every GRU
+    /// layer to three, and the head maps the last layer's output to the classes.
     /// A loader compares it with the weights a file actually holds before building the network, so a damaged
     /// or hostile shape cannot make it allocate more than a small multiple of the file's size.
     /// </summary>
@@ -39,15 +46,15 @@ internal sealed record NetworkSpec(
     {
         get
         {
-            long hidden = HiddenSize, total = hidden * ClassCount;
+            long hidden = HiddenSize, total = (long)OutputWidth * ClassCount;
             for (int layer = 0; layer < NumberOfLayers; layer++)
             {
-                long input = layer == 0 ? StepSize : hidden;
+                long input = layer == 0 ? StepSize : OutputWidth;
                 total += Cell switch
                 {
                     RecurrentCellKind.Lstm => 4 * hidden * (input + hidden),
                     RecurrentCellKind.Gru => 3 * hidden * (input + hidden),
-                    _ => 3 * hidden * input,
+                    _ => SruCell.MinimumLayerParameters(input, hidden),
                 };
             }
             return total;
@@ -75,7 +82,7 @@ internal sealed record NetworkSpec(
             return Range("number of layers", NumberOfLayers, MaxLayers);
         if (ClassCount is < 2 or > MaxClasses)
             return Range("class count", ClassCount, MaxClasses, min: 2);
-        return null;
+        return SruCell.FindProblem();
     }
 
     /// <summary>Throws <see cref="FormatException"/> when a stored spec is out of range.</summary>

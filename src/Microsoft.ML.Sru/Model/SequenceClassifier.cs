@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
-/// A recurrent encoder and a linear head on its last step: flattened features [B, T·S] → class
-/// logits [B, C]. SRU, LSTM and GRU classifiers differ only in the encoder.
+/// A recurrent encoder and a linear head on its summary of the sequence (the last step; see <see cref="SruEncoder"/>
+/// for a bidirectional SRU): flattened features [B, T·S] → class logits [B, C]. SRU, LSTM and GRU classifiers differ
+/// only in the encoder.
 /// </summary>
 internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
 {
@@ -22,12 +23,12 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
         _spec = spec;
         encoder = spec.Cell switch
         {
-            RecurrentCellKind.Sru => new SruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers, spec.UseHighway),
+            RecurrentCellKind.Sru => new SruEncoder(spec),
             RecurrentCellKind.Lstm => new LstmEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
             RecurrentCellKind.Gru => new GruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Cell, "Unknown recurrent cell."),
         };
-        head = nn.Linear(spec.HiddenSize, spec.ClassCount);
+        head = nn.Linear(spec.OutputWidth, spec.ClassCount);
         RegisterComponents();
     }
 

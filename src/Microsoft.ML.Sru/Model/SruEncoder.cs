@@ -4,18 +4,31 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Model;
 
-/// <summary>A stack of <see cref="SruLayer"/>s: [T, B, I] → the last step's output [B, H].</summary>
+/// <summary>
+/// A stack of <see cref="SruLayer"/>s: [T, B, I] → a summary [B, D·H] for the head: the last step's output, or for a
+/// bidirectional stack the forward direction's output at the last step beside the backward direction's at the first
+/// (each direction's state after reading the whole sequence).
+/// </summary>
 internal sealed class SruEncoder : nn.Module<Tensor, Tensor>
 {
+    private readonly int _hiddenSize;
+    private readonly bool _bidirectional;
+
 #pragma warning disable IDE1006 // Field name is the state-dict key.
     private readonly ModuleList<SruLayer> layers;
 #pragma warning restore IDE1006
 
-    public SruEncoder(int inputSize, int hiddenSize, int numberOfLayers, bool useHighway) : base(nameof(SruEncoder))
+    public SruEncoder(NetworkSpec spec) : base(nameof(SruEncoder))
     {
+        _hiddenSize = spec.HiddenSize;
+        _bidirectional = spec.SruCell.Bidirectional;
         layers = new ModuleList<SruLayer>();
-        for (int i = 0; i < numberOfLayers; i++)
-            layers.Add(new SruLayer($"layer{i}", i == 0 ? inputSize : hiddenSize, hiddenSize, useHighway));
+        for (int i = 0; i < spec.NumberOfLayers; i++)
+        {
+            // As in the official SRU, dropout applies between layers: not to the last one's output.
+            float dropout = i < spec.NumberOfLayers - 1 ? spec.SruCell.Dropout : 0;
+            layers.Add(new SruLayer($"layer{i}", i == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, spec.UseHighway, spec.SruCell, dropout));
+        }
         RegisterComponents();
     }
 
@@ -26,6 +39,9 @@ internal sealed class SruEncoder : nn.Module<Tensor, Tensor>
         Tensor h = input;
         foreach (SruLayer layer in layers)
             h = layer.forward(h);
-        return h.select(0, h.shape[0] - 1);
+        Tensor last = h.select(0, h.shape[0] - 1);
+        if (!_bidirectional)
+            return last;
+        return cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
     }
 }

@@ -6,20 +6,36 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// A trained SRU classifier scoring one row in plain C#, without TorchSharp: the weights are copied into
-/// managed arrays once, U = X·W runs as vectorised row updates for the first layer (skipping zero inputs, which
-/// MNIST is full of) and as one AVX-512 product for deeper layers (dense input), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
-/// a single row through libtorch costs far more in per-op overhead than in arithmetic.
+/// managed arrays once, U = X·W runs as vectorised row updates (skipping zero inputs, which MNIST is full
+/// of), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
+/// a single row through libtorch costs far more in per-op overhead than in arithmetic. It covers every
+/// <see cref="SruCellSpec"/> (dropout is a training-only option).
 /// </summary>
 internal sealed unsafe class SruInference
 {
-    private sealed record Layer(float[] Weight, float[] Bias, int InputSize, int Blocks, SruSkip Skip);
+    private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip)
+    {
+        /// <summary>W_proj [I, P] of a low-rank layer, with P = <see cref="ProjectionSize"/>; null for none.</summary>
+        public float[]? Projection { get; init; }
+
+        public int ProjectionSize { get; init; }
+
+        /// <summary>The layer norm's γ and β, where the layer has one.</summary>
+        public float[]? NormWeight { get; init; }
+
+        public float[]? NormBias { get; init; }
+    }
 
     private readonly Layer[] _layers;
     private readonly float[] _headWeight;
     private readonly float[] _headBias;
     private readonly int _steps;
     private readonly int _hidden;
+    private readonly int _directions;
     private readonly int _classes;
+    private readonly SruActivation _activation;
+    private readonly float _skipScale;
+    private readonly SruLayerNorm _layerNorm;
 
     private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias)
     {
@@ -28,17 +44,25 @@ internal sealed unsafe class SruInference
         _headBias = headBias;
         _steps = spec.SequenceLength;
         _hidden = spec.HiddenSize;
+        _directions = spec.SruCell.Directions;
         _classes = spec.ClassCount;
+        _activation = spec.SruCell.Activation;
+        _skipScale = spec.SruCell.SkipScale;
+        _layerNorm = spec.SruCell.LayerNorm;
     }
 
     /// <summary>Scratch memory for one caller at a time; each mapper (thread) has its own.</summary>
     public sealed class Workspace
     {
-        internal Workspace(int steps, int widestInput, int widestU, int hidden)
+        internal Workspace(int steps, int widestInput, int widestU, int output, int widestProjection)
         {
             U = new float[steps * widestU];
             Input = new float[steps * widestInput];
-            Output = new float[steps * hidden];
+            Normalized = new float[steps * widestInput];
+            Projected = new float[steps * widestProjection];
+            Output = new float[steps * output];
+            Skip = new float[steps * output];
+            Summary = new float[output];
         }
 
         internal float[] U { get; }
@@ -46,9 +70,21 @@ internal sealed unsafe class SruInference
         internal float[] Input { get; }
 
         internal float[] Output { get; }
+
+        /// <summary>The layer-normalised input (pre-norm layers).</summary>
+        internal float[] Normalized { get; }
+
+        /// <summary>X·W_proj (low-rank layers).</summary>
+        internal float[] Projected { get; }
+
+        /// <summary>The rescaled skip input α·x, where there is one.</summary>
+        internal float[] Skip { get; }
+
+        /// <summary>What the head reads.</summary>
+        internal float[] Summary { get; }
     }
 
-    /// <summary>The managed scorer for an SRU network, or null for other cells.</summary>
+    /// <summary>The managed scorer for an SRU network, or null for other cells and for SRU options it does not cover.</summary>
     public static SruInference? TryCreate(SequenceClassifier network)
     {
         NetworkSpec spec = network.Spec;
@@ -65,10 +101,20 @@ internal sealed unsafe class SruInference
         var layers = new Layer[spec.NumberOfLayers];
         for (int i = 0; i < layers.Length; i++)
         {
-            int input = i == 0 ? spec.StepSize : spec.HiddenSize;
-            int blocks = spec.UseHighway && input != spec.HiddenSize ? 4 : 3;
+            int input = i == 0 ? spec.StepSize : spec.OutputWidth;
+            int blocks = spec.UseHighway && input != spec.OutputWidth ? 4 : 3;
             SruSkip skip = !spec.UseHighway ? SruSkip.None : blocks == 4 ? SruSkip.UBlock : SruSkip.External;
-            layers[i] = new Layer(Values(state[$"encoder.layers.{i}.weight"]), Values(state[$"encoder.layers.{i}.bias"]), input, blocks, skip);
+            string prefix = $"encoder.layers.{i}.";
+            float[]? cellWeights = spec.SruCell.UseCellStateWeights ? Values(state[prefix + "weight_c"]) : null;
+            int projection = spec.SruCell.ProjectionFor(input, spec.OutputWidth);
+            bool norm = spec.SruCell.LayerNorm != SruLayerNorm.None;
+            layers[i] = new Layer(Values(state[prefix + "weight"]), Values(state[prefix + "bias"]), cellWeights, input, blocks, skip)
+            {
+                Projection = projection > 0 ? Values(state[prefix + "weight_proj"]) : null,
+                ProjectionSize = projection,
+                NormWeight = norm ? Values(state[prefix + "layer_norm.weight"]) : null,
+                NormBias = norm ? Values(state[prefix + "layer_norm.bias"]) : null,
+            };
         }
         return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]));
     }
@@ -76,58 +122,82 @@ internal sealed unsafe class SruInference
     public Workspace CreateWorkspace() => new(
         _steps,
         _layers.Max(l => l.InputSize),
-        _layers.Max(l => l.Blocks) * _hidden,
-        _hidden);
+        _layers.Max(l => l.Blocks) * _directions * _hidden,
+        _directions * _hidden,
+        _layers.Max(l => l.ProjectionSize));
 
     /// <summary>Class probabilities of one row of features (time-major: step after step).</summary>
     public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace)
     {
         features.CopyTo(workspace.Input);
         float[] input = workspace.Input, output = workspace.Output;
+        int outputWidth = _directions * _hidden;
         for (int l = 0; l < _layers.Length; l++)
         {
             Layer layer = _layers[l];
-            int width = layer.Blocks * _hidden;
-            // The head reads only the last layer's last step, and c needs only z and f: there, the r and x'
-            // blocks are computed for the last step alone (h of earlier steps is then unused).
-            bool isLastLayer = l == _layers.Length - 1;
-            Span<float> u = workspace.U.AsSpan(0, _steps * width);
-            if (l > 0 && Sgemm512.IsSupported)
+            int width = layer.Blocks * outputWidth;
+            // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
+            // first two blocks): there, the r and x' blocks are computed for the last step alone (h of earlier steps
+            // is then unused).
+            bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
+            // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
+            float[] source = input;
+            int sourceWidth = layer.InputSize;
+            if (_layerNorm == SruLayerNorm.BeforeRecurrence)
             {
-                // A hidden layer's input is dense: all steps in one register-blocked product beat row updates.
-                fixed (float* px = input, pw = layer.Weight, pu = u)
-                {
-                    Sgemm512.Multiply(new StridedMatrix(px, layer.InputSize, 1), new StridedMatrix(pw, width, 1), pu,
-                        _steps, layer.InputSize, width, singleThreaded: true);
-                }
+                NormalizeRows(input, workspace.Normalized, sourceWidth, layer);
+                source = workspace.Normalized;
             }
-            else
+            if (layer.Projection is { } projection)
             {
-                for (int t = 0; t < _steps; t++)
-                {
-                    int used = isLastLayer && t < _steps - 1 ? 2 * _hidden : width;
-                    Span<float> row = u.Slice(t * width, width);
-                    row.Clear();
-                    for (int i = 0; i < layer.InputSize; i++)
-                    {
-                        float a = input[t * layer.InputSize + i];
-                        if (a != 0)
-                            MultiplyAdd(a, layer.Weight.AsSpan(i * width, used), row[..used]);
-                    }
-                }
+                RowTimesMatrix(source, sourceWidth, projection, workspace.Projected, layer.ProjectionSize, layer.ProjectionSize);
+                source = workspace.Projected;
+                sourceWidth = layer.ProjectionSize;
             }
 
-            fixed (float* pu = u, pb = layer.Bias, px = input, ph = output)
-                SruKernel.Forward(pu, pb, layer.Skip == SruSkip.External ? px : null, layer.Skip, ph, null, _steps, 1, layer.Blocks, _hidden);
+            Span<float> u = workspace.U.AsSpan(0, _steps * width);
+            RowTimesMatrix(source, sourceWidth, layer.Weight, workspace.U, width, summaryOnly ? 2 * _hidden : width);
+
+            float[] skip = input;
+            if (layer.Skip == SruSkip.External && _skipScale != 1f)
+            {
+                skip = workspace.Skip;
+                for (int i = 0; i < _steps * outputWidth; i++)
+                    skip[i] = _skipScale * input[i];
+            }
+
+            fixed (float* pu = u, pb = layer.Bias, pv = layer.CellWeights, ps = skip, ph = output)
+            {
+                SruKernel.Forward(new SruKernelArguments
+                {
+                    U = pu,
+                    Bias = pb,
+                    CellWeights = pv,
+                    ExternalSkip = layer.Skip == SruSkip.External ? ps : null,
+                    Skip = layer.Skip,
+                    Activation = _activation,
+                    Steps = _steps,
+                    Batch = 1,
+                    Directions = _directions,
+                    Blocks = layer.Blocks,
+                    Hidden = _hidden,
+                    H = ph,
+                });
+            }
+            if (_layerNorm == SruLayerNorm.AfterRecurrence)
+                NormalizeRows(output, output, outputWidth, layer);
             (input, output) = (output, input);
         }
 
-        // The head reads the last step of the last layer (now in `input`).
-        ReadOnlySpan<float> last = input.AsSpan((_steps - 1) * _hidden, _hidden);
+        // The last layer's output is now in `input`: the forward direction's last step, and the backward direction's first.
+        Span<float> summary = workspace.Summary;
+        input.AsSpan((_steps - 1) * outputWidth, _hidden).CopyTo(summary);
+        if (_directions == 2)
+            input.AsSpan(_hidden, _hidden).CopyTo(summary[_hidden..]);
         float max = float.NegativeInfinity;
         for (int c = 0; c < _classes; c++)
         {
-            float logit = _headBias[c] + Dot(_headWeight.AsSpan(c * _hidden, _hidden), last);
+            float logit = _headBias[c] + Dot(_headWeight.AsSpan(c * outputWidth, outputWidth), summary);
             scores[c] = logit;
             max = MathF.Max(max, logit);
         }
@@ -139,6 +209,64 @@ internal sealed unsafe class SruInference
         }
         for (int c = 0; c < _classes; c++)
             scores[c] /= sum;
+    }
+
+    /// <summary>
+    /// Each step's row of <paramref name="rows"/> ([T, <paramref name="inner"/>]) times <paramref name="matrix"/>
+    /// ([inner, <paramref name="width"/>]) into <paramref name="result"/>. Mostly-zero input (MNIST's pixels) goes
+    /// through row updates that skip the zeros, and before the last step only the first <paramref name="earlyColumns"/>
+    /// columns are computed (the rest left zero); dense input (hidden layers) through one AVX-512 product of all
+    /// steps and columns, which is faster even doing the columns the row updates would skip.
+    /// </summary>
+    private unsafe void RowTimesMatrix(float[] rows, int inner, float[] matrix, float[] result, int width, int earlyColumns)
+    {
+        if (Sgemm512.IsSupported && IsMostlyNonZero(rows.AsSpan(0, _steps * inner)))
+        {
+            fixed (float* pr = rows, pm = matrix, pu = result)
+                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, _steps, inner, width, singleThreaded: true);
+            return;
+        }
+
+        for (int t = 0; t < _steps; t++)
+        {
+            int used = t < _steps - 1 ? earlyColumns : width;
+            Span<float> row = result.AsSpan(t * width, width);
+            row.Clear();
+            for (int i = 0; i < inner; i++)
+            {
+                float a = rows[t * inner + i];
+                if (a != 0)
+                    MultiplyAdd(a, matrix.AsSpan(i * width, used), row[..used]);
+            }
+        }
+    }
+
+    private static bool IsMostlyNonZero(ReadOnlySpan<float> values)
+    {
+        int zeros = 0;
+        foreach (float value in values)
+            zeros += value == 0 ? 1 : 0;
+        return zeros * 2 < values.Length;
+    }
+
+    /// <summary>LayerNorm over each step's row (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
+    private void NormalizeRows(float[] source, float[] target, int width, Layer layer)
+    {
+        float[] gamma = layer.NormWeight!, beta = layer.NormBias!;
+        for (int t = 0; t < _steps; t++)
+        {
+            ReadOnlySpan<float> row = source.AsSpan(t * width, width);
+            double mean = 0, variance = 0;
+            foreach (float value in row)
+                mean += value;
+            mean /= width;
+            foreach (float value in row)
+                variance += (value - mean) * (value - mean);
+            float scale = (float)(1 / Math.Sqrt(variance / width + 1e-5)), shift = (float)mean;
+            Span<float> output = target.AsSpan(t * width, width);
+            for (int j = 0; j < width; j++)
+                output[j] = (row[j] - shift) * scale * gamma[j] + beta[j];
+        }
     }
 
     private static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> y)

@@ -5,47 +5,64 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
-/// One SRU layer (Lei et al. 2017). The only matrix product, U = X·W, does not depend on the previous
-/// step, so it runs for all time steps at once; what remains is the cheap element-wise recurrence
-///   f_t = σ(u_f + b_f), r_t = σ(u_r + b_r), c_t = f_t⊙c_{t−1} + (1−f_t)⊙z_t,
-///   h_t = r_t⊙tanh(c_t) [+ (1−r_t)⊙x'_t with highway],
-/// which an <see cref="ISruRecurrence"/> computes.
-/// Input and output are time-major: [T, B, I] → [T, B, H].
+/// One SRU layer (Lei et al. 2017, with the official SRU 2.x options of <see cref="SruCellSpec"/>). The only matrix
+/// product, U = X·W (or X·W_proj·W with a low-rank projection), does not depend on the previous step, so it runs
+/// for all time steps at once; what remains is the cheap element-wise recurrence, per direction,
+///   f_t = σ(u_f + v_f⊙c_{t−1} + b_f), r_t = σ(u_r + v_r⊙c_{t−1} + b_r), c_t = f_t⊙c_{t−1} + (1−f_t)⊙z_t,
+///   h_t = r_t⊙g(c_t) [+ (1−r_t)⊙x'_t with highway],
+/// (v = 0 in the 2017 form; g = tanh or the identity), which an <see cref="ISruRecurrence"/> computes. x' is the
+/// input scaled by α (<see cref="SruCellSpec.SkipScale"/>) when the input is as wide as the output, else a fourth
+/// block of U. In training, dropout masks r⊙(g(c) − x') per sequence and unit, as the official SRU does.
+/// Input and output are time-major: [T, B, I] → [T, B, D·H], the directions side by side.
 /// </summary>
 internal sealed class SruLayer : nn.Module<Tensor, Tensor>
 {
     private readonly int _inputSize;
     private readonly int _hiddenSize;
     private readonly bool _useHighway;
+    private readonly SruCellSpec _cell;
+    private readonly float _dropout;
 
-    /// <summary>Number of H-wide blocks in U: z, f, r, and a projected skip input x' when the highway needs one.</summary>
+    /// <summary>Number of H-wide blocks in U per direction: z, f, r, and a projected skip input x' when the highway needs one.</summary>
     private readonly int _blocks;
 
 #pragma warning disable IDE1006 // Parameter names are the state-dict keys.
+    private readonly Parameter? weight_proj;
     private readonly Parameter weight;
     private readonly Parameter bias;
+    private readonly Parameter? weight_c;
+    private readonly LayerNorm? layer_norm;
 #pragma warning restore IDE1006
 
-    public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway) : base(name)
+    /// <param name="name">The module's name.</param>
+    /// <param name="inputSize">Values per step coming in.</param>
+    /// <param name="hiddenSize">Units per direction.</param>
+    /// <param name="useHighway">Whether h carries the skip term.</param>
+    /// <param name="cell">The recurrence options; null for the 2017 form.</param>
+    /// <param name="dropout">Dropout probability on this layer's output in training (the official SRU uses it on all but the last layer).</param>
+    public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0) : base(name)
     {
+        _cell = cell ?? SruCellSpec.Classic;
         _inputSize = inputSize;
         _hiddenSize = hiddenSize;
         _useHighway = useHighway;
-        _blocks = useHighway && inputSize != hiddenSize ? 4 : 3;
+        _dropout = dropout;
+        int output = _cell.Directions * hiddenSize;
+        _blocks = useHighway && inputSize != output ? 4 : 3;
 
-        // The official SRU's initialisation: uniform in ±sqrt(3 / fan-in) keeps the variance of U at one.
-        double range = Math.Sqrt(3.0 / inputSize);
-        weight = nn.Parameter(torch.empty(inputSize, _blocks * hiddenSize).uniform_(-range, range));
-        // Forget and reset gate biases, side by side: [b_f | b_r].
-        bias = nn.Parameter(torch.zeros(2 * hiddenSize));
-        // The forget gate starts near one (σ(2) ≈ 0.88) so that the cell carries early steps to the
-        // last one: on row-wise MNIST this took the SRU from about 97 % to over 98 % in three epochs.
-        using (torch.no_grad())
-            bias.narrow(0, 0, hiddenSize).fill_(InitialForgetBias);
+        int projection = _cell.ProjectionFor(inputSize, output);
+        if (projection > 0)
+            weight_proj = nn.Parameter(torch.empty(inputSize, projection));
+        weight = nn.Parameter(torch.empty(projection > 0 ? projection : inputSize, output * _blocks));
+        // Forget and reset gate biases, side by side: [b_f | b_r], each over all directions.
+        bias = nn.Parameter(torch.zeros(2 * output));
+        if (_cell.UseCellStateWeights)
+            weight_c = nn.Parameter(torch.zeros(2 * output));
+        if (_cell.LayerNorm != SruLayerNorm.None)
+            layer_norm = nn.LayerNorm(_cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? inputSize : output);
+        SruInitialization.Apply(_cell, _blocks, _useHighway, dropout, weight_proj, weight, bias, weight_c);
         RegisterComponents();
     }
-
-    private const double InitialForgetBias = 2.0;
 
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>
     public ISruRecurrence Recurrence { get; set; } = Kernels.FusedSruRecurrence.Instance;
@@ -53,9 +70,35 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         long steps = input.shape[0], batch = input.shape[1];
-        // One GEMM over all time steps: [T·B, I] × [I, k·H].
-        Tensor u = Recurrence.Project(input.reshape(steps * batch, _inputSize), weight).view(steps, batch, _blocks, _hiddenSize);
-        Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(2, 3) : input;
-        return Recurrence.Forward(u, bias, skip);
+        int directions = _cell.Directions;
+        Tensor x = layer_norm is not null && _cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? layer_norm.forward(input) : input;
+        Tensor rows = x.reshape(steps * batch, _inputSize);
+        if (weight_proj is not null)
+            rows = Recurrence.Project(rows, weight_proj);
+        // One GEMM over all time steps: [T·B, I] × [I, D·k·H].
+        Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _blocks, _hiddenSize);
+        Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(3, 3) : SkipInput(input, steps, batch);
+        Tensor h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation);
+        if (training && _dropout > 0)
+            h = DropOut(h, skip, batch);
+        h = h.reshape(steps, batch, directions * _hiddenSize);
+        if (layer_norm is not null && _cell.LayerNorm == SruLayerNorm.AfterRecurrence)
+            h = layer_norm.forward(h);
+        return h;
+    }
+
+    /// <summary>The raw (not normalised) input as x', split per direction and scaled by α when rescaling.</summary>
+    private Tensor SkipInput(Tensor input, long steps, long batch)
+    {
+        Tensor skip = input.reshape(steps, batch, _cell.Directions, _hiddenSize);
+        return _cell.Rescale ? skip * _cell.SkipScale : skip;
+    }
+
+    /// <summary>h = x' + m⊙r⊙(g(c) − x') = x' + m⊙(h − x'), with one mask m per sequence and unit for all steps.</summary>
+    private Tensor DropOut(Tensor h, Tensor? skip, long batch)
+    {
+        Tensor mask = torch.empty(new long[] { 1, batch, h.shape[2], h.shape[3] }, h.dtype, h.device)
+            .bernoulli_(1 - _dropout).div_(1 - _dropout);
+        return skip is null ? h * mask : skip + (h - skip) * mask;
     }
 }

@@ -16,26 +16,54 @@ internal sealed class SruRecurrence : ISruRecurrence
 
     public Tensor Project(Tensor input, Tensor weight) => input.matmul(weight);
 
-    public Tensor Forward(Tensor u, Tensor bias, Tensor? skip)
+    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation)
     {
-        long steps = u.shape[0], hidden = u.shape[3];
-        Tensor z = u.select(2, 0);
-        // Gates of the 2017 form do not depend on c, so they are computed for all steps at once.
-        Tensor f = (u.select(2, 1) + bias.narrow(0, 0, hidden)).sigmoid();
-        Tensor r = (u.select(2, 2) + bias.narrow(0, hidden, hidden)).sigmoid();
-        Tensor blend = (1 - f) * z;
-
-        var states = new Tensor[steps];
-        Tensor c = zeros_like(z.select(0, 0));
-        for (long t = 0; t < steps; t++)
+        long steps = u.shape[0], directions = u.shape[2], hidden = u.shape[4];
+        Tensor b = bias.view(2, directions, hidden);
+        Tensor? v = cellWeights?.view(2, directions, hidden);
+        var outputs = new Tensor[directions];
+        for (long d = 0; d < directions; d++)
         {
-            c = f.select(0, t) * c + blend.select(0, t);
-            states[t] = c;
-        }
+            Tensor ud = u.select(2, d);
+            Tensor z = ud.select(2, 0);
+            Tensor forgetInput = ud.select(2, 1) + b[0, d];
+            Tensor resetInput = ud.select(2, 2) + b[1, d];
+            var states = new Tensor[steps];
+            Tensor c = zeros_like(z.select(0, 0));
+            Tensor r;
+            if (v is null)
+            {
+                // Gates of the 2017 form do not depend on c, so they are computed for all steps at once.
+                Tensor f = forgetInput.sigmoid();
+                Tensor blend = (1 - f) * z;
+                for (long p = 0; p < steps; p++)
+                {
+                    long t = d == 0 ? p : steps - 1 - p;
+                    c = f.select(0, t) * c + blend.select(0, t);
+                    states[t] = c;
+                }
+                r = resetInput.sigmoid();
+            }
+            else
+            {
+                var resets = new Tensor[steps];
+                for (long p = 0; p < steps; p++)
+                {
+                    long t = d == 0 ? p : steps - 1 - p;
+                    Tensor f = (forgetInput.select(0, t) + v[0, d] * c).sigmoid();
+                    resets[t] = (resetInput.select(0, t) + v[1, d] * c).sigmoid();
+                    c = f * c + (1 - f) * z.select(0, t);
+                    states[t] = c;
+                }
+                r = stack(resets);
+            }
 
-        Tensor h = r * stack(states).tanh();
-        if (skip is not null)
-            h += (1 - r) * skip;
-        return h;
+            Tensor cells = stack(states);
+            Tensor h = r * (activation == SruActivation.Tanh ? cells.tanh() : cells);
+            if (skip is not null)
+                h += (1 - r) * skip.select(2, d);
+            outputs[d] = h;
+        }
+        return directions == 1 ? outputs[0].unsqueeze(2) : stack(outputs, 2);
     }
 }

@@ -24,8 +24,9 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     internal const string WeightsEntryName = "Weights.bin";
 
     // 0x00010001: SRU (2017 form) and LSTM, weights with SHA-256.
-    // 0x00010002: the SHA-256 covers the network description too. Still reads 0x00010001.
-    private const uint FormatVersion = 0x00010002;
+    // 0x00010002: the SHA-256 covers the network description too.
+    // 0x00010003: the network description carries the SRU's recurrence options (SruCellSpec). Still reads 0x00010001.
+    internal const uint FormatVersion = ModelSpecFormat.SruCellVersion;
     private const uint SpecChecksumVersion = 0x00010002;
     private const uint OldestReadableVersion = 0x00010001;
 
@@ -203,8 +204,8 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         SequenceClassifier network = Acquire();
         try
         {
-            ModelSpecFormat.Write(ctx.Writer, Spec);
-            byte[] spec = ModelSpecFormat.ToBytes(Spec);
+            ModelSpecFormat.Write(ctx.Writer, Spec, FormatVersion);
+            byte[] spec = ModelSpecFormat.ToBytes(Spec, FormatVersion);
             ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, network, spec));
         }
         finally
@@ -239,7 +240,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             int floatSize = ctx.Reader.ReadInt32();
             if (floatSize != sizeof(float))
                 throw new FormatException($"The model stores a float width of {floatSize} bytes; expected {sizeof(float)}.");
-            spec = ModelSpecFormat.Read(ctx.Reader);
+            spec = ModelSpecFormat.Read(ctx.Reader, written);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException)
         {
@@ -247,7 +248,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         }
 
         // The checksum covers the network description too (from 0x00010002), so the two cannot be damaged apart.
-        byte[] covered = written >= SpecChecksumVersion ? ModelSpecFormat.ToBytes(spec) : Array.Empty<byte>();
+        byte[] covered = written >= SpecChecksumVersion ? ModelSpecFormat.ToBytes(spec, written) : Array.Empty<byte>();
         byte[]? payload = null;
         try
         {

@@ -27,35 +27,44 @@ public sealed class FusedSruRecurrenceTests
         ExternalStrided,
     }
 
-    private sealed record Result(Tensor H, Tensor GradU, Tensor GradBias, Tensor? GradSkip);
-
-    private static Result RunRecurrence(ISruRecurrence recurrence, int steps, int batch, int hidden, SkipKind kind, int seed)
+    /// <summary>One recurrence-level case: sizes, the skip, and the options that change the kernel.</summary>
+    public sealed record Case(int Steps, int Batch, int Hidden, SkipKind Kind, int Directions = 1, bool CellWeights = false, SruActivation Activation = SruActivation.Tanh)
     {
-        var g = new Generator((ulong)seed);
-        int blocks = kind is SkipKind.FourthBlock or SkipKind.UnusedFourthBlock ? 4 : 3;
+        /// <summary>A fixed seed per case (HashCode is randomised per process), so a failure reproduces.</summary>
+        public int Seed => ((((Steps * 31 + Batch) * 31 + Hidden) * 31 + (int)Kind) * 31 + Directions) * 4 + (CellWeights ? 2 : 0) + (int)Activation;
+    }
+
+    private sealed record Result(Tensor H, Tensor GradU, Tensor GradBias, Tensor? GradCellWeights, Tensor? GradSkip);
+
+    private static Result RunRecurrence(ISruRecurrence recurrence, Case c)
+    {
+        var g = new Generator((ulong)c.Seed);
+        int blocks = c.Kind is SkipKind.FourthBlock or SkipKind.UnusedFourthBlock ? 4 : 3;
+        long[] plane = { c.Steps, c.Batch, c.Directions, c.Hidden };
         // Scaled so that the gates and tanh see their saturated and their linear ranges.
-        Tensor u = (randn(new long[] { steps, batch, blocks, hidden }, generator: g) * 2).requires_grad_(true);
-        Tensor bias = (randn(new long[] { 2 * hidden }, generator: g) * 0.5).requires_grad_(true);
-        Tensor weights = randn(new long[] { steps, batch, hidden }, generator: g);
+        Tensor u = (randn(new long[] { c.Steps, c.Batch, c.Directions, blocks, c.Hidden }, generator: g) * 2).requires_grad_(true);
+        Tensor bias = (randn(new long[] { 2 * c.Directions * c.Hidden }, generator: g) * 0.5).requires_grad_(true);
+        Tensor? cellWeights = c.CellWeights ? (randn(new long[] { 2 * c.Directions * c.Hidden }, generator: g) * 0.7).requires_grad_(true) : null;
+        Tensor weights = randn(plane, generator: g);
         Tensor? skipLeaf = null, skip = null;
-        switch (kind)
+        switch (c.Kind)
         {
             case SkipKind.FourthBlock:
-                skip = u.select(2, 3);
+                skip = u.select(3, 3);
                 break;
             case SkipKind.External:
-                skip = skipLeaf = randn(new long[] { steps, batch, hidden }, generator: g).requires_grad_(true);
+                skip = skipLeaf = randn(plane, generator: g).requires_grad_(true);
                 break;
             case SkipKind.ExternalStrided:
-                skipLeaf = randn(new long[] { batch, steps, hidden }, generator: g).requires_grad_(true);
+                skipLeaf = randn(new long[] { c.Batch, c.Steps, c.Directions, c.Hidden }, generator: g).requires_grad_(true);
                 skip = skipLeaf.transpose(0, 1);
                 break;
         }
 
-        Tensor h = recurrence.Forward(u, bias, skip);
+        Tensor h = recurrence.Forward(u, bias, cellWeights, skip, c.Activation);
         // A weighted sum makes dL/dh a random tensor rather than all ones.
         (h * weights).sum().backward();
-        return new Result(h.detach(), u.grad!, bias.grad!, skipLeaf?.grad);
+        return new Result(h.detach(), u.grad!, bias.grad!, cellWeights?.grad, skipLeaf?.grad);
     }
 
     private static void AssertSame(Result expected, Result actual)
@@ -63,10 +72,16 @@ public sealed class FusedSruRecurrenceTests
         TensorComparison.AssertClose("h", expected.H, actual.H);
         TensorComparison.AssertClose("dL/du", expected.GradU, actual.GradU);
         TensorComparison.AssertClose("dL/dbias", expected.GradBias, actual.GradBias);
-        if (expected.GradSkip is null)
-            Assert.IsNull(actual.GradSkip);
+        AssertBothOrNeither("dL/dv", expected.GradCellWeights, actual.GradCellWeights);
+        AssertBothOrNeither("dL/dskip", expected.GradSkip, actual.GradSkip);
+    }
+
+    private static void AssertBothOrNeither(string name, Tensor? expected, Tensor? actual)
+    {
+        if (expected is null)
+            Assert.IsNull(actual, name);
         else
-            TensorComparison.AssertClose("dL/dskip", expected.GradSkip, actual.GradSkip!);
+            TensorComparison.AssertClose(name, expected, actual ?? throw new AssertFailedException($"{name} is missing"));
     }
 
     [TestMethod]
@@ -87,18 +102,59 @@ public sealed class FusedSruRecurrenceTests
     public void The_fused_recurrence_matches_the_reference_in_output_and_gradients(int steps, int batch, int hidden, SkipKind kind)
     {
         using var scope = NewDisposeScope();
-        int seed = ((steps * 31 + batch) * 31 + hidden) * 31 + (int)kind;
-        Result expected = RunRecurrence(SruRecurrence.Reference, steps, batch, hidden, kind, seed);
-        Result actual = RunRecurrence(FusedSruRecurrence.Instance, steps, batch, hidden, kind, seed);
-        AssertSame(expected, actual);
+        var c = new Case(steps, batch, hidden, kind);
+        AssertSame(RunRecurrence(SruRecurrence.Reference, c), RunRecurrence(FusedSruRecurrence.Instance, c));
     }
 
-    private sealed record LayerResult(Tensor Output, Tensor GradWeight, Tensor GradBias, Tensor GradInput);
-
-    private static LayerResult RunLayer(ISruRecurrence recurrence, int steps, int batch, int inputSize, int hidden, bool highway, bool batchMajorInput, int seed)
+    /// <summary>
+    /// Every combination of the options that change the kernel (directions × cell-state weights × activation × skip)
+    /// on sizes below, at and past a vector with tails (H = 7, 17, 33), and T = 1.
+    /// </summary>
+    public static IEnumerable<object[]> OptionCases()
     {
-        var g = new Generator((ulong)seed);
-        using var layer = new SruLayer("layer", inputSize, hidden, highway) { Recurrence = recurrence };
+        (int Steps, int Batch, int Hidden)[] sizes = [(1, 2, 7), (5, 3, 33), (4, 2, 17)];
+        foreach (var (steps, batch, hidden) in sizes)
+            foreach (int directions in new[] { 1, 2 })
+                foreach (bool cellWeights in new[] { false, true })
+                    foreach (SruActivation activation in new[] { SruActivation.Tanh, SruActivation.Identity })
+                        foreach (SkipKind kind in new[] { SkipKind.None, SkipKind.FourthBlock, SkipKind.UnusedFourthBlock, SkipKind.External })
+                            yield return [new Case(steps, batch, hidden, kind, directions, cellWeights, activation)];
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(OptionCases))]
+    public void The_fused_recurrence_matches_the_reference_for_every_kernel_option(Case c)
+    {
+        using var scope = NewDisposeScope();
+        AssertSame(RunRecurrence(SruRecurrence.Reference, c), RunRecurrence(FusedSruRecurrence.Instance, c));
+    }
+
+    private sealed record LayerResult(Tensor Output, Dictionary<string, Tensor> ParameterGrads, Tensor GradInput);
+
+    /// <summary>One layer-level case: sizes and every layer option.</summary>
+    public sealed record LayerCase(int Steps, int Batch, int InputSize, int Hidden, bool Highway, bool BatchMajorInput = false, CellOptions? Cell = null, float Dropout = 0, int? FixedSeed = null)
+    {
+        internal SruCellSpec CellSpec => (Cell ?? new CellOptions()).ToSpec();
+
+        public int Seed => FixedSeed ?? ((((Steps * 31 + Batch) * 31 + InputSize) * 31 + Hidden) * 8 + (Highway ? 1 : 0) + (BatchMajorInput ? 2 : 0)
+            + 4 * (Cell ?? new CellOptions()).StableHash);
+    }
+
+    /// <summary>The layer options of <see cref="SruCellSpec"/> (which is internal), for test data.</summary>
+    public sealed record CellOptions(
+        bool Bidirectional = false, bool CellWeights = false, SruActivation Activation = SruActivation.Tanh, SruLayerNorm LayerNorm = SruLayerNorm.None,
+        float HighwayBias = 0, bool Rescale = false, int Projection = 0)
+    {
+        internal SruCellSpec ToSpec() => new(Bidirectional, CellWeights, Activation, HighwayBias, Rescale, 0, LayerNorm, Projection);
+
+        internal int StableHash => (Bidirectional ? 1 : 0) + (CellWeights ? 2 : 0) + 4 * (int)Activation + 8 * (int)LayerNorm + 32 * Projection
+            + (Rescale ? 4096 : 0) + (int)(HighwayBias * 100) * 8192;
+    }
+
+    private static LayerResult RunLayer(ISruRecurrence recurrence, LayerCase c)
+    {
+        var g = new Generator((ulong)c.Seed);
+        using var layer = new SruLayer("layer", c.InputSize, c.Hidden, c.Highway, c.CellSpec, c.Dropout) { Recurrence = recurrence };
         using (no_grad())
         {
             // Random biases too, so that their gradient is not taken at the special point zero.
@@ -107,16 +163,35 @@ public sealed class FusedSruRecurrenceTests
         }
 
         // The classifier hands the layer a transposed (non-contiguous) view of batch-major rows.
-        Tensor leaf = batchMajorInput
-            ? randn(new long[] { batch, steps, inputSize }, generator: g).requires_grad_(true)
-            : randn(new long[] { steps, batch, inputSize }, generator: g).requires_grad_(true);
-        Tensor input = batchMajorInput ? leaf.transpose(0, 1) : leaf;
-        Tensor weights = randn(new long[] { steps, batch, hidden }, generator: g);
+        Tensor leaf = c.BatchMajorInput
+            ? randn(new long[] { c.Batch, c.Steps, c.InputSize }, generator: g).requires_grad_(true)
+            : randn(new long[] { c.Steps, c.Batch, c.InputSize }, generator: g).requires_grad_(true);
+        Tensor input = c.BatchMajorInput ? leaf.transpose(0, 1) : leaf;
+        Tensor weights = randn(new long[] { c.Steps, c.Batch, c.CellSpec.Directions * c.Hidden }, generator: g);
+        // The dropout mask comes from the global generator: the same seed gives both paths the same mask.
+        manual_seed(c.Seed);
         Tensor output = layer.forward(input);
         (output * weights).sum().backward();
-        var parameters = layer.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         // Clones: the parameters die with the layer.
-        return new LayerResult(output.detach(), parameters["weight"].grad!.clone(), parameters["bias"].grad!.clone(), leaf.grad!);
+        var grads = layer.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+        return new LayerResult(output.detach(), grads, leaf.grad!);
+    }
+
+    private static void AssertSameLayer(LayerCase c)
+    {
+        LayerResult expected = RunLayer(SruRecurrence.Reference, c);
+        LayerResult actual = RunLayer(FusedSruRecurrence.Instance, c);
+        TensorComparison.AssertClose("output", expected.Output, actual.Output);
+        CollectionAssert.AreEquivalent(expected.ParameterGrads.Keys, actual.ParameterGrads.Keys);
+        // Parameter gradients sum steps × batch float32 products, added in different orders by the two paths: their
+        // rounding error grows with the square root of that count.
+        double reduction = TensorComparison.Tolerance * Math.Sqrt(c.Steps * c.Batch);
+        foreach (var (name, grad) in expected.ParameterGrads)
+        {
+            if (TensorComparison.Mismatch($"dL/d{name}", grad, actual.ParameterGrads[name], atol: reduction) is { } mismatch)
+                Assert.Fail(mismatch);
+        }
+        TensorComparison.AssertClose("dL/dinput", expected.GradInput, actual.GradInput);
     }
 
     [TestMethod]
@@ -135,26 +210,71 @@ public sealed class FusedSruRecurrenceTests
         int steps, int batch, int inputSize, int hidden, bool highway, bool batchMajorInput)
     {
         using var scope = NewDisposeScope();
-        // A fixed seed per case (HashCode is randomised per process), so a failure reproduces.
+        // The seeds these cases have always had.
         int seed = ((steps * 31 + batch) * 31 + inputSize) * 31 + hidden + (highway ? 1_000_000 : 0) + (batchMajorInput ? 2_000_000 : 0);
-        LayerResult expected = RunLayer(SruRecurrence.Reference, steps, batch, inputSize, hidden, highway, batchMajorInput, seed);
-        LayerResult actual = RunLayer(FusedSruRecurrence.Instance, steps, batch, inputSize, hidden, highway, batchMajorInput, seed);
-        TensorComparison.AssertClose("output", expected.Output, actual.Output);
-        // dL/dW sums steps × batch float32 products, added in different orders by the two paths: its rounding
-        // error grows with the square root of that count.
-        double reduction = TensorComparison.Tolerance * Math.Sqrt(steps * batch);
-        if (TensorComparison.Mismatch("dL/dW", expected.GradWeight, actual.GradWeight, atol: reduction) is { } mismatch)
-            Assert.Fail(mismatch);
-        TensorComparison.AssertClose("dL/dbias", expected.GradBias, actual.GradBias);
-        TensorComparison.AssertClose("dL/dinput", expected.GradInput, actual.GradInput);
+        AssertSameLayer(new LayerCase(steps, batch, inputSize, hidden, highway, batchMajorInput, FixedSeed: seed));
+    }
+
+    /// <summary>
+    /// Bidirectional × cell-state weights × highway × layer norm × activation, with the input as wide as the output
+    /// (the skip is the input itself) and narrower (the skip is a fourth block of U), on odd sizes with vector tails.
+    /// </summary>
+    public static IEnumerable<object[]> LayerOptionCases()
+    {
+        const int hidden = 17;
+        foreach (bool bidirectional in new[] { false, true })
+            foreach (bool cellWeights in new[] { false, true })
+                foreach (bool highway in new[] { false, true })
+                    foreach (SruLayerNorm layerNorm in Enum.GetValues<SruLayerNorm>())
+                        foreach (SruActivation activation in new[] { SruActivation.Tanh, SruActivation.Identity })
+                            foreach (bool inputIsOutputWide in new[] { true, false })
+                            {
+                                var cell = new CellOptions(bidirectional, cellWeights, activation, layerNorm);
+                                int input = inputIsOutputWide ? (bidirectional ? 2 : 1) * hidden : 5;
+                                yield return [new LayerCase(4, 3, input, hidden, highway, BatchMajorInput: bidirectional, Cell: cell)];
+                            }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(LayerOptionCases))]
+    public void A_layer_matches_the_reference_for_every_combination_of_options(LayerCase c)
+    {
+        using var scope = NewDisposeScope();
+        AssertSameLayer(c);
+    }
+
+    public static IEnumerable<object[]> MoreLayerCases()
+    {
+        var official = new CellOptions(CellWeights: true, Activation: SruActivation.Identity, HighwayBias: -2, Rescale: true);
+        // Rescaled skip, input as wide as the output and narrower.
+        yield return [new LayerCase(5, 3, 17, 17, true, Cell: official)];
+        yield return [new LayerCase(5, 3, 34, 17, true, Cell: official with { Bidirectional = true })];
+        yield return [new LayerCase(5, 3, 6, 17, true, Cell: official)];
+        // Low-rank projection (used: 9 < 40 and 9 < 17·D), with and without layer norm.
+        yield return [new LayerCase(3, 2, 40, 17, true, Cell: official with { Projection = 9 })];
+        yield return [new LayerCase(3, 2, 40, 17, true, Cell: official with { Projection = 9, Bidirectional = true, LayerNorm = SruLayerNorm.BeforeRecurrence })];
+        yield return [new LayerCase(1, 2, 40, 17, false, Cell: new CellOptions(Projection: 9, LayerNorm: SruLayerNorm.AfterRecurrence))];
+        // Dropout in training, with and without a skip term.
+        yield return [new LayerCase(6, 4, 17, 17, true, Cell: official, Dropout: 0.3f)];
+        yield return [new LayerCase(6, 4, 5, 17, false, Cell: new CellOptions(Bidirectional: true), Dropout: 0.5f)];
+        yield return [new LayerCase(6, 4, 5, 17, true, Cell: new CellOptions(Bidirectional: true, CellWeights: true), Dropout: 0.5f)];
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(MoreLayerCases))]
+    public void A_layer_with_rescaling_projection_or_dropout_matches_the_reference(LayerCase c)
+    {
+        using var scope = NewDisposeScope();
+        AssertSameLayer(c);
     }
 
     [TestMethod]
     public void The_comparison_reports_a_gradient_perturbed_by_one_thousandth()
     {
         using var scope = NewDisposeScope();
-        Result expected = RunRecurrence(SruRecurrence.Reference, 5, 3, 33, SkipKind.FourthBlock, seed: 11);
-        Result actual = RunRecurrence(FusedSruRecurrence.Instance, 5, 3, 33, SkipKind.FourthBlock, seed: 11);
+        var c = new Case(5, 3, 33, SkipKind.FourthBlock, Directions: 2, CellWeights: true);
+        Result expected = RunRecurrence(SruRecurrence.Reference, c);
+        Result actual = RunRecurrence(FusedSruRecurrence.Instance, c);
         Assert.IsNull(TensorComparison.Mismatch("dL/du", expected.GradU, actual.GradU));
         Assert.IsNull(TensorComparison.Mismatch("dL/dbias", expected.GradBias, actual.GradBias));
 
@@ -169,6 +289,11 @@ public sealed class FusedSruRecurrenceTests
         Tensor perturbedBias = actual.GradBias.clone();
         perturbedBias[40].sub_(1e-3);
         Assert.IsNotNull(TensorComparison.Mismatch("dL/dbias", expected.GradBias, perturbedBias));
+
+        Assert.IsNull(TensorComparison.Mismatch("dL/dv", expected.GradCellWeights!, actual.GradCellWeights!));
+        Tensor perturbedV = actual.GradCellWeights!.clone();
+        perturbedV[100].add_(1e-3);
+        Assert.IsNotNull(TensorComparison.Mismatch("dL/dv", expected.GradCellWeights!, perturbedV));
     }
 
     [TestMethod]
@@ -176,36 +301,38 @@ public sealed class FusedSruRecurrenceTests
     {
         using var scope = NewDisposeScope();
         var g = new Generator(5);
-        Tensor u = randn(new long[] { 6, 5, 4, 33 }, generator: g).requires_grad_(true);
-        Tensor bias = randn(new long[] { 66 }, generator: g).requires_grad_(true);
-        Tensor training = FusedSruRecurrence.Instance.Forward(u, bias, u.select(2, 3));
+        Tensor u = randn(new long[] { 6, 5, 2, 4, 33 }, generator: g).requires_grad_(true);
+        Tensor bias = randn(new long[] { 132 }, generator: g).requires_grad_(true);
+        Tensor v = randn(new long[] { 132 }, generator: g).requires_grad_(true);
+        const SruActivation tanh = SruActivation.Tanh;
+        Tensor training = FusedSruRecurrence.Instance.Forward(u, bias, v, u.select(3, 3), tanh);
         Assert.IsTrue(training.requires_grad);
 
         Tensor inference;
         using (no_grad())
-            inference = FusedSruRecurrence.Instance.Forward(u, bias, u.select(2, 3));
+            inference = FusedSruRecurrence.Instance.Forward(u, bias, v, u.select(3, 3), tanh);
         Assert.IsFalse(inference.requires_grad);
         TensorComparison.AssertClose("h", training, inference);
 
         // Inputs that need no gradient take the same path, with gradients enabled.
-        Tensor constant = FusedSruRecurrence.Instance.Forward(u.detach(), bias.detach(), u.detach().select(2, 3));
+        Tensor constant = FusedSruRecurrence.Instance.Forward(u.detach(), bias.detach(), v.detach(), u.detach().select(3, 3), tanh);
         Assert.IsFalse(constant.requires_grad);
         TensorComparison.AssertClose("h", training, constant);
-        TensorComparison.AssertClose("h", SruRecurrence.Reference.Forward(u, bias, u.select(2, 3)), inference);
+        TensorComparison.AssertClose("h", SruRecurrence.Reference.Forward(u, bias, v, u.select(3, 3), tanh), inference);
     }
 
     [TestMethod]
     public void The_fourth_block_of_u_is_recognised_and_other_skips_are_not()
     {
         using var scope = NewDisposeScope();
-        Tensor u = randn(3, 2, 4, 5).requires_grad_(true);
-        Assert.IsTrue(FusedSruRecurrence.IsFourthBlockOf(u.select(2, 3), u));
-        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.select(2, 2), u));
-        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.select(2, 3).clone(), u));
+        Tensor u = randn(new long[] { 3, 2, 2, 4, 5 }).requires_grad_(true);
+        Assert.IsTrue(FusedSruRecurrence.IsFourthBlockOf(u.select(3, 3), u));
+        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.select(3, 2), u));
+        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.select(3, 3).clone(), u));
         // Same memory, but cut off from u's graph: its gradient must not go into u.
-        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.detach().select(2, 3), u));
-        Tensor other = randn(3, 2, 4, 5).requires_grad_(true);
-        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(other.select(2, 3), u));
+        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(u.detach().select(3, 3), u));
+        Tensor other = randn(new long[] { 3, 2, 2, 4, 5 }).requires_grad_(true);
+        Assert.IsFalse(FusedSruRecurrence.IsFourthBlockOf(other.select(3, 3), u));
     }
 
     [TestMethod]
@@ -213,14 +340,19 @@ public sealed class FusedSruRecurrenceTests
     {
         using var scope = NewDisposeScope();
         var g = new Generator(3);
-        Tensor u = randn(new long[] { 4, 3, 4, 7 }, ScalarType.Float64, generator: g).requires_grad_(true);
+        Tensor u = randn(new long[] { 4, 3, 1, 4, 7 }, ScalarType.Float64, generator: g).requires_grad_(true);
         Tensor bias = randn(new long[] { 14 }, ScalarType.Float64, generator: g).requires_grad_(true);
-        Assert.IsFalse(FusedSruRecurrence.CanFuse(u, bias, u.select(2, 3)));
-        Tensor h = FusedSruRecurrence.Instance.Forward(u, bias, u.select(2, 3));
+        Assert.IsFalse(FusedSruRecurrence.CanFuse(u, bias, null, u.select(3, 3)));
+        Tensor h = FusedSruRecurrence.Instance.Forward(u, bias, null, u.select(3, 3), SruActivation.Tanh);
         Assert.AreEqual(ScalarType.Float64, h.dtype);
-        TensorComparison.AssertClose("h", SruRecurrence.Reference.Forward(u, bias, u.select(2, 3)), h);
+        TensorComparison.AssertClose("h", SruRecurrence.Reference.Forward(u, bias, null, u.select(3, 3), SruActivation.Tanh), h);
 
-        Assert.IsTrue(FusedSruRecurrence.CanFuse(u.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32), null));
+        Tensor u32 = u.to_type(ScalarType.Float32), bias32 = bias.to_type(ScalarType.Float32);
+        Assert.IsTrue(FusedSruRecurrence.CanFuse(u32, bias32, null, null));
+        Assert.IsTrue(FusedSruRecurrence.CanFuse(u32, bias32, bias32, null));
+        // Cell-state weights of the wrong width or type are not the kernel's.
+        Assert.IsFalse(FusedSruRecurrence.CanFuse(u32, bias32, bias32.narrow(0, 0, 7), null));
+        Assert.IsFalse(FusedSruRecurrence.CanFuse(u32, bias32, bias, null));
     }
 
     [TestMethod]

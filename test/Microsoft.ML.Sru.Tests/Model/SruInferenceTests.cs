@@ -15,11 +15,59 @@ public sealed class SruInferenceTests
     [DataRow(1, 33, 33, 1, 2, true)]
     [DataRow(9, 16, 16, 2, 4, true)]
     [DataRow(4, 3, 130, 1, 5, false)]
-    public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway)
+    public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway) =>
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway));
+
+    /// <summary>The SRU options the managed scorer covers, alone and together, with the input as wide as the output and not.</summary>
+    public static IEnumerable<object[]> CoveredOptions()
     {
-        torch.manual_seed(steps * 1000 + hidden);
-        using var network = new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway).Build();
+        foreach (int stepSize in new[] { 6, 34 })
+        {
+            yield return [stepSize, false, false, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, true, false, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, false, true, SruActivation.Tanh, 0f, false, 0f];
+            yield return [stepSize, false, false, SruActivation.Identity, 0f, false, 0f];
+            yield return [stepSize, false, false, SruActivation.Tanh, -2f, true, 0f];
+            yield return [stepSize, true, true, SruActivation.Identity, -1f, true, 0.4f];
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(CoveredOptions))]
+    public void Managed_scores_match_the_TorchSharp_network_for_the_SRU_options(
+        int stepSize, bool bidirectional, bool cellWeights, SruActivation activation, float highwayBias, bool rescale, float dropout)
+    {
+        var cell = new SruCellSpec(bidirectional, cellWeights, activation, highwayBias, rescale, dropout, SruLayerNorm.None, 0);
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, 7, stepSize, 17, 2, 3, true) { SruCell = cell });
+    }
+
+    [TestMethod]
+    [DataRow(SruLayerNorm.BeforeRecurrence, 0, false)]
+    [DataRow(SruLayerNorm.AfterRecurrence, 0, false)]
+    [DataRow(SruLayerNorm.None, 8, false)]
+    [DataRow(SruLayerNorm.BeforeRecurrence, 8, true)]
+    [DataRow(SruLayerNorm.AfterRecurrence, 8, true)]
+    public void Managed_scores_match_the_TorchSharp_network_with_layer_norm_and_projection(SruLayerNorm layerNorm, int projection, bool bidirectional)
+    {
+        // Inputs of 40 and outputs of 17 (34): a projection of 8 is used by every layer.
+        var cell = SruCellSpec.Classic with { LayerNorm = layerNorm, ProjectionSize = projection, Bidirectional = bidirectional, UseCellStateWeights = true };
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 5, 40, 17, 2, 3, true) { SruCell = cell };
+        AssertManagedMatchesTorchSharp(spec, randomizeNorms: true);
+    }
+
+    private static void AssertManagedMatchesTorchSharp(NetworkSpec spec, bool randomizeNorms = false)
+    {
+        int steps = spec.SequenceLength, stepSize = spec.StepSize, hidden = spec.HiddenSize, classes = spec.ClassCount;
+        torch.manual_seed(steps * 1000 + hidden + stepSize);
+        using var network = spec.Build();
         network.eval();
+        if (randomizeNorms)
+        {
+            // γ = 1 and β = 0 as built would hide a mix-up of the two.
+            using var noGrad = no_grad();
+            foreach (var (name, parameter) in network.named_parameters().Where(p => p.name.Contains("layer_norm")))
+                parameter.copy_(randn(parameter.shape) * 0.5 + (name.EndsWith("weight") ? 1 : 0));
+        }
         SruInference scorer = SruInference.TryCreate(network)!;
         var workspace = scorer.CreateWorkspace();
         var random = new Random(steps + hidden);

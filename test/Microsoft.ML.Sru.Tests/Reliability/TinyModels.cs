@@ -113,7 +113,7 @@ internal static class TinyModels
     /// <summary>Where the network description starts in the classifier's Model.key (after ML.NET's header and the float width).</summary>
     public static int SpecOffset(byte[] modelKey, NetworkSpec spec)
     {
-        byte[] pattern = [.. BitConverter.GetBytes(sizeof(float)), .. ModelSpecFormat.ToBytes(spec)];
+        byte[] pattern = [.. BitConverter.GetBytes(sizeof(float)), .. ModelSpecFormat.ToBytes(spec, RecurrentModelParameters.FormatVersion)];
         int at = modelKey.AsSpan().IndexOf(pattern);
         Assert.IsGreaterThanOrEqualTo(0, at, "the network description was not found in Model.key");
         Assert.AreEqual(-1, modelKey.AsSpan(at + 1).IndexOf(pattern), "the network description occurs once");
@@ -136,7 +136,7 @@ internal static class TinyModels
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer))
-            WeightSerializer.Write(writer, network, ModelSpecFormat.ToBytes(spec));
+            WeightSerializer.Write(writer, network, ModelSpecFormat.ToBytes(spec, RecurrentModelParameters.FormatVersion));
         return buffer.ToArray();
     }
 

@@ -168,7 +168,7 @@ public sealed class TrainingRunTests
     {
         public Tensor Project(Tensor input, Tensor weight) => SruRecurrence.Reference.Project(input, weight);
 
-        public Tensor Forward(Tensor u, Tensor bias, Tensor? skip) =>
-            SruRecurrence.Reference.Forward(u, bias, skip) + (u.select(2, 0) * 0).sqrt();
+        public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation) =>
+            SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation) + (u.select(3, 0) * 0).sqrt();
     }
 }

@@ -20,15 +20,17 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
 
     public Tensor Project(Tensor input, Tensor weight) => FusedMatMul.Multiply(input, weight);
 
-    public Tensor Forward(Tensor u, Tensor bias, Tensor? skip)
+    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation)
     {
-        if (!CanFuse(u, bias, skip))
-            return SruRecurrence.Reference.Forward(u, bias, skip);
+        if (!CanFuse(u, bias, cellWeights, skip))
+            return SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation);
 
         if (!u.is_contiguous())
             u = u.contiguous();
         if (!bias.is_contiguous())
             bias = bias.contiguous();
+        if (cellWeights is not null && !cellWeights.is_contiguous())
+            cellWeights = cellWeights.contiguous();
 
         SruSkip source = SruSkip.None;
         Tensor? external = null;
@@ -47,44 +49,51 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
             }
         }
 
-        bool needsGradient = is_grad_enabled() && (u.requires_grad || bias.requires_grad || external?.requires_grad == true);
+        bool needsGradient = is_grad_enabled()
+            && (u.requires_grad || bias.requires_grad || cellWeights?.requires_grad == true || external?.requires_grad == true);
         if (needsGradient)
-            return SruRecurrenceFunction.apply(u, bias, external!, source);
-        return RunForward(u, bias, external, source, states: null);
+            return SruRecurrenceFunction.apply(u, bias, cellWeights!, external!, source, activation);
+        return RunForward(u, bias, cellWeights, external, source, activation, states: null);
     }
 
     /// <summary>Whether the kernel handles these tensors: float32 on the CPU, consistent shapes, int-sized.</summary>
-    internal static bool CanFuse(Tensor u, Tensor bias, Tensor? skip)
+    internal static bool CanFuse(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip)
     {
-        if (u.device_type != DeviceType.CPU || u.dtype != ScalarType.Float32 || u.dim() != 4)
+        if (!IsCpuFloat(u) || u.dim() != 5)
             return false;
-        long steps = u.shape[0], batch = u.shape[1], blocks = u.shape[2], hidden = u.shape[3];
-        if (blocks < 3 || steps == 0 || batch == 0 || hidden == 0)
+        long steps = u.shape[0], batch = u.shape[1], directions = u.shape[2], blocks = u.shape[3], hidden = u.shape[4];
+        if (directions is < 1 or > 2 || blocks < 3 || steps == 0 || batch == 0 || hidden == 0)
             return false;
         // Tensor.bytes spans are int-sized.
         if (u.numel() > int.MaxValue / sizeof(float))
             return false;
-        if (bias.device_type != DeviceType.CPU || bias.dtype != ScalarType.Float32 || bias.dim() != 1 || bias.shape[0] != 2 * hidden)
+        if (!IsGateVector(bias, directions, hidden) || (cellWeights is not null && !IsGateVector(cellWeights, directions, hidden)))
             return false;
-        if (skip is not null && (skip.device_type != DeviceType.CPU || skip.dtype != ScalarType.Float32 || skip.dim() != 3
-            || skip.shape[0] != steps || skip.shape[1] != batch || skip.shape[2] != hidden))
+        if (skip is not null && (!IsCpuFloat(skip) || !skip.shape.SequenceEqual(new[] { steps, batch, directions, hidden })))
             return false;
         return true;
     }
 
+    private static bool IsCpuFloat(Tensor tensor) => tensor.device_type == DeviceType.CPU && tensor.dtype == ScalarType.Float32;
+
+    private static bool IsGateVector(Tensor tensor, long directions, long hidden) =>
+        IsCpuFloat(tensor) && tensor.dim() == 1 && tensor.shape[0] == 2 * directions * hidden;
+
     /// <summary>
-    /// True when <paramref name="skip"/> is u[:, :, 3, :] (what <see cref="SruLayer"/> passes when the
-    /// input size differs from the hidden size): same memory, same geometry and the same autograd
+    /// True when <paramref name="skip"/> is u[:, :, :, 3, :] (what <see cref="SruLayer"/> passes when the
+    /// input size differs from the output size): same memory, same geometry and the same autograd
     /// status, so its gradient may go into u's fourth block directly. Anything else is treated as a
     /// separate tensor, which is always correct, only slower.
     /// </summary>
     internal static unsafe bool IsFourthBlockOf(Tensor skip, Tensor u)
     {
-        long steps = u.shape[0], batch = u.shape[1], blocks = u.shape[2], hidden = u.shape[3];
+        long steps = u.shape[0], batch = u.shape[1], directions = u.shape[2], blocks = u.shape[3], hidden = u.shape[4];
         if (blocks < 4 || skip.requires_grad != u.requires_grad || !u.is_contiguous())
             return false;
         long[] stride = skip.stride();
-        if ((steps > 1 && stride[0] != batch * blocks * hidden) || (batch > 1 && stride[1] != blocks * hidden) || (hidden > 1 && stride[2] != 1))
+        long row = blocks * hidden;
+        if ((steps > 1 && stride[0] != batch * directions * row) || (batch > 1 && stride[1] != directions * row)
+            || (directions > 1 && stride[2] != row) || (hidden > 1 && stride[3] != 1))
             return false;
         using (no_grad())
         {
@@ -95,25 +104,47 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     }
 
     /// <summary>Runs <see cref="SruKernel.Forward"/>; <paramref name="states"/> receives c for the backward, or is null.</summary>
-    internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? external, SruSkip source, Tensor? states)
+    internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor? states)
     {
-        int steps = (int)u.shape[0], batch = (int)u.shape[1], blocks = (int)u.shape[2], hidden = (int)u.shape[3];
-        Tensor h = empty(steps, batch, hidden);
-        SruKernel.Forward(
-            Pointer(u), Pointer(bias), external is null ? null : Pointer(external), source, Pointer(h),
-            states is null ? null : Pointer(states), steps, batch, blocks, hidden);
+        SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
+        Tensor h = empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
+        arguments.H = Pointer(h);
+        arguments.States = PointerOrNull(states);
+        SruKernel.Forward(arguments);
         return h;
     }
 
     /// <summary>Runs <see cref="SruKernel.Backward"/> into the preallocated gradient tensors.</summary>
     internal static unsafe void RunBackward(
-        Tensor u, Tensor bias, Tensor? external, SruSkip source, Tensor states, Tensor gradH, Tensor gradU, Tensor gradBias, Tensor? gradSkip)
+        Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor states,
+        Tensor gradH, Tensor gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip)
     {
-        int steps = (int)u.shape[0], batch = (int)u.shape[1], blocks = (int)u.shape[2], hidden = (int)u.shape[3];
-        SruKernel.Backward(
-            Pointer(u), Pointer(bias), external is null ? null : Pointer(external), source, Pointer(states), Pointer(gradH),
-            Pointer(gradU), Pointer(gradBias), gradSkip is null ? null : Pointer(gradSkip), steps, batch, blocks, hidden);
+        SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
+        arguments.States = Pointer(states);
+        arguments.GradH = Pointer(gradH);
+        arguments.GradU = Pointer(gradU);
+        arguments.GradBias = Pointer(gradBias);
+        arguments.GradCellWeights = PointerOrNull(gradCellWeights);
+        arguments.GradSkip = PointerOrNull(gradSkip);
+        SruKernel.Backward(arguments);
     }
+
+    private static unsafe SruKernelArguments Describe(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation) => new()
+    {
+        U = Pointer(u),
+        Bias = Pointer(bias),
+        CellWeights = PointerOrNull(cellWeights),
+        ExternalSkip = PointerOrNull(external),
+        Skip = source,
+        Activation = activation,
+        Steps = (int)u.shape[0],
+        Batch = (int)u.shape[1],
+        Directions = (int)u.shape[2],
+        Blocks = (int)u.shape[3],
+        Hidden = (int)u.shape[4],
+    };
+
+    private static unsafe float* PointerOrNull(Tensor? tensor) => tensor is null ? null : Pointer(tensor);
 
     /// <summary>The address of a contiguous CPU tensor's first element; valid while the tensor is alive.</summary>
     private static unsafe float* Pointer(Tensor tensor)

@@ -7,24 +7,26 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// <summary>Where the highway's skip input comes from.</summary>
 internal enum SruSkip
 {
-    /// <summary>No highway: h = r⊙tanh(c).</summary>
+    /// <summary>No highway: h = r⊙g(c).</summary>
     None,
 
     /// <summary>The fourth block of U (x' = X·W_x'), read in place.</summary>
     UBlock,
 
-    /// <summary>A separate [T, B, H] tensor (the layer input when its size equals the hidden size).</summary>
+    /// <summary>A separate [T, B, D, H] tensor (the layer input when its size equals the output size).</summary>
     External,
 }
 
 /// <summary>
 /// The SRU recurrence over raw CPU memory, fused into one pass over time for the forward and one
 /// reverse pass for the backward, vectorised across the hidden units:
-///   f_t = σ(u_f + b_f), r_t = σ(u_r + b_r), c_t = f_t⊙c_{t−1} + (1−f_t)⊙z_t (c_{−1} = 0),
-///   h_t = r_t⊙tanh(c_t) + (1−r_t)⊙s_t (highway) or r_t⊙tanh(c_t).
-/// Layouts are contiguous and time-major: u [T, B, k, H] with blocks z, f, r (, x'), bias [2H] = [b_f | b_r],
-/// skip, h, c [T, B, H]. The backward needs only c from the forward: it recomputes the gates and tanh c
-/// (the kernel is compute-light either way) rather than keeping three more [T, B, H] arrays alive.
+///   f_t = σ(u_f + v_f⊙c_{t−1} + b_f), r_t = σ(u_r + v_r⊙c_{t−1} + b_r), c_t = f_t⊙c_{t−1} + (1−f_t)⊙z_t (c_{−1} = 0),
+///   h_t = r_t⊙g(c_t) + (1−r_t)⊙s_t (highway) or r_t⊙g(c_t),
+/// with g = tanh or the identity, and v = 0 for the 2017 gates. A second direction runs the same from the last
+/// step to the first. Layouts: <see cref="SruKernelArguments"/>. The backward needs only c from the forward: it
+/// recomputes the gates and g(c) (the kernel is compute-light either way) rather than keeping three more
+/// [T, B, D, H] arrays alive. Each variant (cell-state weights or not, tanh or identity) runs its own specialised
+/// loop (<see cref="IKernelFlag"/>), so the 2017 form pays nothing for the others.
 /// </summary>
 internal static unsafe class SruKernel
 {
@@ -32,80 +34,132 @@ internal static unsafe class SruKernel
     private const int MaxLanes = 16;
 
     /// <summary>
-    /// Computes h. With <paramref name="states"/> non-null, c for every step is stored there for the
-    /// backward; with null (inference), only a [B, H] running state is kept.
+    /// Computes h. With <see cref="SruKernelArguments.States"/> set, c for every step is stored there for the
+    /// backward; with null (inference), only a [B, D, H] running state is kept.
     /// </summary>
-    public static void Forward(
-        float* u, float* bias, float* externalSkip, SruSkip skip, float* h, float* states,
-        int steps, int batch, int blocks, int hidden)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            Forward<FloatVector512>(u, bias, externalSkip, skip, h, states, steps, batch, blocks, hidden);
-        else if (Vector256.IsHardwareAccelerated)
-            Forward<FloatVector256>(u, bias, externalSkip, skip, h, states, steps, batch, blocks, hidden);
-        else
-            Forward<FloatVector128>(u, bias, externalSkip, skip, h, states, steps, batch, blocks, hidden);
-    }
+    public static void Forward(in SruKernelArguments a) => Dispatch<ForwardPass>(a);
 
     /// <summary>
-    /// Gradients from dL/dh: dL/du for all k blocks (x' gets dL/ds when <paramref name="skip"/> is
-    /// <see cref="SruSkip.UBlock"/>, zero otherwise), dL/dbias summed over T and B, and dL/ds into
-    /// <paramref name="gradSkip"/> when the skip is <see cref="SruSkip.External"/>.
+    /// Gradients from dL/dh: dL/du for all k blocks (x' gets dL/ds when the skip is <see cref="SruSkip.UBlock"/>,
+    /// zero otherwise), dL/dbias and dL/dv summed over T and B, and dL/ds when the skip is <see cref="SruSkip.External"/>.
     /// </summary>
-    public static void Backward(
-        float* u, float* bias, float* externalSkip, SruSkip skip, float* states, float* gradH,
-        float* gradU, float* gradBias, float* gradSkip, int steps, int batch, int blocks, int hidden)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            Backward<FloatVector512>(u, bias, externalSkip, skip, states, gradH, gradU, gradBias, gradSkip, steps, batch, blocks, hidden);
-        else if (Vector256.IsHardwareAccelerated)
-            Backward<FloatVector256>(u, bias, externalSkip, skip, states, gradH, gradU, gradBias, gradSkip, steps, batch, blocks, hidden);
-        else
-            Backward<FloatVector128>(u, bias, externalSkip, skip, states, gradH, gradU, gradBias, gradSkip, steps, batch, blocks, hidden);
-    }
+    public static void Backward(in SruKernelArguments a) => Dispatch<BackwardPass>(a);
 
     /// <summary>The vector width the dispatch above picks on this machine, for reports.</summary>
     public static int Lanes =>
         Vector512.IsHardwareAccelerated ? FloatVector512.Count : Vector256.IsHardwareAccelerated ? FloatVector256.Count : FloatVector128.Count;
 
-    // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Forward<V>(
-        float* u, float* bias, float* externalSkip, SruSkip skip, float* h, float* states,
-        int steps, int batch, int blocks, int hidden)
+    /// <summary>A pass of the kernel, as a type, so that one dispatch picks its specialisation for forward and backward alike.</summary>
+    private interface IPass
+    {
+        static abstract void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag;
+    }
+
+    private readonly struct ForwardPass : IPass
+    {
+        public static void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag => Forward<V, TWeights, TTanh>(a);
+    }
+
+    private readonly struct BackwardPass : IPass
+    {
+        public static void Run<V, TWeights, TTanh>(in SruKernelArguments a)
+            where V : unmanaged, IFloatVector<V>
+            where TWeights : IKernelFlag
+            where TTanh : IKernelFlag => Backward<V, TWeights, TTanh>(a);
+    }
+
+    /// <summary>Picks the widest vector type the machine accelerates, then the variant the arguments ask for.</summary>
+    private static void Dispatch<TPass>(in SruKernelArguments a)
+        where TPass : IPass
+    {
+        if (Vector512.IsHardwareAccelerated)
+            Dispatch<TPass, FloatVector512>(a);
+        else if (Vector256.IsHardwareAccelerated)
+            Dispatch<TPass, FloatVector256>(a);
+        else
+            Dispatch<TPass, FloatVector128>(a);
+    }
+
+    private static void Dispatch<TPass, V>(in SruKernelArguments a)
+        where TPass : IPass
         where V : unmanaged, IFloatVector<V>
     {
-        float* tail = stackalloc float[9 * MaxLanes];
+        bool tanh = a.Activation == SruActivation.Tanh;
+        if (a.CellWeights == null)
+        {
+            if (tanh)
+                TPass.Run<V, FlagOff, FlagOn>(a);
+            else
+                TPass.Run<V, FlagOff, FlagOff>(a);
+        }
+        else if (tanh)
+        {
+            TPass.Run<V, FlagOn, FlagOn>(a);
+        }
+        else
+        {
+            TPass.Run<V, FlagOn, FlagOff>(a);
+        }
+    }
+
+    /// <summary>The time step a direction visits at position <paramref name="position"/> of its pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StepAt(int position, int direction, int steps) => direction == 0 ? position : steps - 1 - position;
+
+    // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward<V, TWeights, TTanh>(in SruKernelArguments a)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
+    {
+        float* tail = stackalloc float[11 * MaxLanes];
+        int steps = a.Steps, batch = a.Batch, dirs = a.Directions, hidden = a.Hidden;
         float* zeros = (float*)NativeMemory.AllocZeroed((nuint)hidden, sizeof(float));
-        float* running = states == null ? (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)hidden, sizeof(float)) : null;
+        float* running = a.States == null ? (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float)) : null;
         try
         {
-            long plane = (long)batch * hidden;
-            long uRow = (long)blocks * hidden;
-            for (int t = 0; t < steps; t++)
+            // One time step of c: stepping back or forward in time is one plane.
+            long plane = (long)batch * dirs * hidden;
+            long uRow = (long)a.Blocks * hidden;
+            for (int p = 0; p < steps; p++)
             {
                 for (int b = 0; b < batch; b++)
                 {
-                    long row = (long)t * batch + b;
-                    float* ur = u + row * uRow;
-                    float* s = skip switch
+                    for (int d = 0; d < dirs; d++)
                     {
-                        SruSkip.UBlock => ur + 3 * hidden,
-                        SruSkip.External => externalSkip + row * hidden,
-                        _ => null,
-                    };
-                    float* cOut, cPrev;
-                    if (states != null)
-                    {
-                        cOut = states + row * hidden;
-                        cPrev = t == 0 ? zeros : cOut - plane;
+                        long row = ((long)StepAt(p, d, steps) * batch + b) * dirs + d;
+                        float* ur = a.U + row * uRow;
+                        float* s = a.Skip switch
+                        {
+                            SruSkip.UBlock => ur + 3 * hidden,
+                            SruSkip.External => a.ExternalSkip + row * hidden,
+                            _ => null,
+                        };
+                        float* cOut, cPrev;
+                        if (a.States != null)
+                        {
+                            cOut = a.States + row * hidden;
+                            cPrev = p == 0 ? zeros : d == 0 ? cOut - plane : cOut + plane;
+                        }
+                        else
+                        {
+                            // In place: each element reads its c_{t−1} before writing c_t.
+                            cOut = cPrev = running + ((long)b * dirs + d) * hidden;
+                        }
+                        long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
+                        float* v = a.CellWeights;
+                        ForwardRow<V, TWeights, TTanh>(
+                            ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
+                            TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
+                            cPrev, cOut, a.H + row * hidden, hidden, tail);
                     }
-                    else
-                    {
-                        // In place: each element reads its c_{t−1} before writing c_t.
-                        cOut = cPrev = running + (long)b * hidden;
-                    }
-                    ForwardRow<V>(ur, ur + hidden, ur + 2 * hidden, s, bias, bias + hidden, cPrev, cOut, h + row * hidden, hidden, tail);
                 }
             }
         }
@@ -118,62 +172,79 @@ internal static unsafe class SruKernel
 
     // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Backward<V>(
-        float* u, float* bias, float* externalSkip, SruSkip skip, float* states, float* gradH,
-        float* gradU, float* gradBias, float* gradSkip, int steps, int batch, int blocks, int hidden)
+    internal static void Backward<V, TWeights, TTanh>(in SruKernelArguments a)
         where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
     {
-        float* tail = stackalloc float[18 * MaxLanes];
-        nuint h = (nuint)hidden;
-        float* zeros = (float*)NativeMemory.AllocZeroed(h, sizeof(float));
-        // dL/dc_t flowing back from step t+1 into step t, one row per sequence.
-        float* carry = (float*)NativeMemory.AllocZeroed((nuint)batch * h, sizeof(float));
-        // Bias gradients: summed over the batch in float for one step, then over steps in double.
-        float* stepSum = (float*)NativeMemory.AllocZeroed(2 * h, sizeof(float));
-        double* total = (double*)NativeMemory.AllocZeroed(2 * h, sizeof(double));
+        float* tail = stackalloc float[20 * MaxLanes];
+        int steps = a.Steps, batch = a.Batch, dirs = a.Directions, hidden = a.Hidden, blocks = a.Blocks;
+        int gateWidth = 2 * dirs * hidden;
+        float* zeros = (float*)NativeMemory.AllocZeroed((nuint)hidden, sizeof(float));
+        // dL/dc_t flowing back from the direction's next step into step t, one row per sequence and direction.
+        float* carry = (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float));
+        // Bias (then v) gradients: summed over the batch in float for one step, then over steps in double.
+        float* stepSum = (float*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(float));
+        double* total = (double*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(double));
         try
         {
-            long plane = (long)batch * hidden;
+            long plane = (long)batch * dirs * hidden;
             long uRow = (long)blocks * hidden;
-            int firstUnread = skip == SruSkip.UBlock ? 4 : 3;
-            for (int t = steps - 1; t >= 0; t--)
+            int firstUnread = a.Skip == SruSkip.UBlock ? 4 : 3;
+            int sums = TWeights.IsOn ? 2 * gateWidth : gateWidth;
+            // Each direction's pass in reverse.
+            for (int p = steps - 1; p >= 0; p--)
             {
-                new Span<float>(stepSum, 2 * hidden).Clear();
+                new Span<float>(stepSum, sums).Clear();
                 for (int b = 0; b < batch; b++)
                 {
-                    long row = (long)t * batch + b;
-                    float* ur = u + row * uRow;
-                    float* gr = gradU + row * uRow;
-                    float* s = null, gs = null;
-                    switch (skip)
+                    for (int d = 0; d < dirs; d++)
                     {
-                        case SruSkip.UBlock:
-                            s = ur + 3 * hidden;
-                            gs = gr + 3 * hidden;
-                            break;
-                        case SruSkip.External:
-                            s = externalSkip + row * hidden;
-                            gs = gradSkip + row * hidden;
-                            break;
+                        long row = ((long)StepAt(p, d, steps) * batch + b) * dirs + d;
+                        float* ur = a.U + row * uRow;
+                        float* gr = a.GradU + row * uRow;
+                        float* s = null, gs = null;
+                        switch (a.Skip)
+                        {
+                            case SruSkip.UBlock:
+                                s = ur + 3 * hidden;
+                                gs = gr + 3 * hidden;
+                                break;
+                            case SruSkip.External:
+                                s = a.ExternalSkip + row * hidden;
+                                gs = a.GradSkip + row * hidden;
+                                break;
+                        }
+
+                        // Blocks past r that the recurrence does not read (x' without a highway over it) get no gradient.
+                        if (blocks > firstUnread)
+                            new Span<float>(gr + (long)firstUnread * hidden, (blocks - firstUnread) * hidden).Clear();
+
+                        float* c = a.States + row * hidden;
+                        float* cPrev = p == 0 ? zeros : d == 0 ? c - plane : c + plane;
+                        long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
+                        float* v = a.CellWeights;
+                        float* vSum = stepSum + gateWidth;
+                        BackwardRow<V, TWeights, TTanh>(
+                            ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
+                            TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
+                            c, cPrev, a.GradH + row * hidden, carry + ((long)b * dirs + d) * hidden,
+                            gr, gr + hidden, gr + 2 * hidden, gs, stepSum + forget, stepSum + reset,
+                            TWeights.IsOn ? vSum + forget : null, TWeights.IsOn ? vSum + reset : null, hidden, tail);
                     }
-
-                    // Blocks past r that the recurrence does not read (x' without a highway over it) get no gradient.
-                    if (blocks > firstUnread)
-                        new Span<float>(gr + (long)firstUnread * hidden, (blocks - firstUnread) * hidden).Clear();
-
-                    float* c = states + row * hidden;
-                    float* cPrev = t == 0 ? zeros : c - plane;
-                    BackwardRow<V>(
-                        ur, ur + hidden, ur + 2 * hidden, s, bias, bias + hidden, c, cPrev, gradH + row * hidden,
-                        carry + (long)b * hidden, gr, gr + hidden, gr + 2 * hidden, gs, stepSum, stepSum + hidden, hidden, tail);
                 }
 
-                for (int j = 0; j < 2 * hidden; j++)
+                for (int j = 0; j < sums; j++)
                     total[j] += stepSum[j];
             }
 
-            for (int j = 0; j < 2 * hidden; j++)
-                gradBias[j] = (float)total[j];
+            for (int j = 0; j < gateWidth; j++)
+                a.GradBias[j] = (float)total[j];
+            if (TWeights.IsOn)
+            {
+                for (int j = 0; j < gateWidth; j++)
+                    a.GradCellWeights[j] = (float)total[gateWidth + j];
+            }
         }
         finally
         {
@@ -186,28 +257,31 @@ internal static unsafe class SruKernel
 
     /// <summary>One sequence's row of one step: n hidden units, whole vectors, then the tail through padded buffers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardRow<V>(
-        float* z, float* f, float* r, float* s, float* bf, float* br, float* cPrev, float* cOut, float* h, int n, float* tail)
+    private static void ForwardRow<V, TWeights, TTanh>(
+        float* z, float* f, float* r, float* s, float* bf, float* br, float* vf, float* vr, float* cPrev, float* cOut, float* h, int n, float* tail)
         where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
     {
         int w = V.Count;
         int j = 0;
         if (s != null)
         {
             for (; j <= n - w; j += w)
-                ForwardChunk<V>(z + j, f + j, r + j, s + j, bf + j, br + j, cPrev + j, cOut + j, h + j);
+                ForwardChunk<V, TWeights, TTanh>(z + j, f + j, r + j, s + j, bf + j, br + j, vf + j, vr + j, cPrev + j, cOut + j, h + j);
         }
         else
         {
             for (; j <= n - w; j += w)
-                ForwardChunk<V>(z + j, f + j, r + j, null, bf + j, br + j, cPrev + j, cOut + j, h + j);
+                ForwardChunk<V, TWeights, TTanh>(z + j, f + j, r + j, null, bf + j, br + j, vf + j, vr + j, cPrev + j, cOut + j, h + j);
         }
 
         int m = n - j;
         if (m == 0)
             return;
-        float* tz = tail, tf = tail + MaxLanes, tr = tail + 2 * MaxLanes, ts = tail + 3 * MaxLanes, tbf = tail + 4 * MaxLanes,
-            tbr = tail + 5 * MaxLanes, tcp = tail + 6 * MaxLanes, tco = tail + 7 * MaxLanes, th = tail + 8 * MaxLanes;
+        const int L = MaxLanes;
+        float* tz = tail, tf = tail + L, tr = tail + 2 * L, ts = tail + 3 * L, tbf = tail + 4 * L, tbr = tail + 5 * L,
+            tvf = tail + 6 * L, tvr = tail + 7 * L, tcp = tail + 8 * L, tco = tail + 9 * L, th = tail + 10 * L;
         LoadTail(z + j, tz, m);
         LoadTail(f + j, tf, m);
         LoadTail(r + j, tr, m);
@@ -215,40 +289,60 @@ internal static unsafe class SruKernel
             LoadTail(s + j, ts, m);
         LoadTail(bf + j, tbf, m);
         LoadTail(br + j, tbr, m);
+        if (TWeights.IsOn)
+        {
+            LoadTail(vf + j, tvf, m);
+            LoadTail(vr + j, tvr, m);
+        }
         LoadTail(cPrev + j, tcp, m);
-        ForwardChunk<V>(tz, tf, tr, s != null ? ts : null, tbf, tbr, tcp, tco, th);
+        ForwardChunk<V, TWeights, TTanh>(tz, tf, tr, s != null ? ts : null, tbf, tbr, tvf, tvr, tcp, tco, th);
         StoreTail(tco, cOut + j, m);
         StoreTail(th, h + j, m);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardChunk<V>(float* pz, float* pf, float* pr, float* ps, float* pbf, float* pbr, float* pcPrev, float* pcOut, float* ph)
+    private static void ForwardChunk<V, TWeights, TTanh>(
+        float* pz, float* pf, float* pr, float* ps, float* pbf, float* pbr, float* pvf, float* pvr, float* pcPrev, float* pcOut, float* ph)
         where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
     {
         V z = V.Load(pz);
-        V f = VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
-        V r = VectorMath.Sigmoid(V.Load(pr) + V.Load(pbr));
-        // f⊙c + (1 − f)⊙z = f⊙(c − z) + z
-        V c = V.MultiplyAdd(f, V.Load(pcPrev) - z, z);
-        V.Store(c, pcOut);
-        V tc = VectorMath.Tanh(c);
-        if (ps != null)
+        V cPrev = V.Load(pcPrev);
+        V f, r;
+        if (TWeights.IsOn)
         {
-            // r⊙tanh c + (1 − r)⊙s = r⊙(tanh c − s) + s
-            V s = V.Load(ps);
-            V.Store(V.MultiplyAdd(r, tc - s, s), ph);
+            f = VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvf), cPrev, V.Load(pf) + V.Load(pbf)));
+            r = VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvr), cPrev, V.Load(pr) + V.Load(pbr)));
         }
         else
         {
-            V.Store(r * tc, ph);
+            f = VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
+            r = VectorMath.Sigmoid(V.Load(pr) + V.Load(pbr));
+        }
+        // f⊙c + (1 − f)⊙z = f⊙(c − z) + z
+        V c = V.MultiplyAdd(f, cPrev - z, z);
+        V.Store(c, pcOut);
+        V g = TTanh.IsOn ? VectorMath.Tanh(c) : c;
+        if (ps != null)
+        {
+            // r⊙g + (1 − r)⊙s = r⊙(g − s) + s
+            V s = V.Load(ps);
+            V.Store(V.MultiplyAdd(r, g - s, s), ph);
+        }
+        else
+        {
+            V.Store(r * g, ph);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BackwardRow<V>(
-        float* z, float* f, float* r, float* s, float* bf, float* br, float* c, float* cPrev, float* gh, float* carry,
-        float* gz, float* gf, float* gr, float* gs, float* sumF, float* sumR, int n, float* tail)
+    private static void BackwardRow<V, TWeights, TTanh>(
+        float* z, float* f, float* r, float* s, float* bf, float* br, float* vf, float* vr, float* c, float* cPrev, float* gh, float* carry,
+        float* gz, float* gf, float* gr, float* gs, float* sumF, float* sumR, float* sumVf, float* sumVr, int n, float* tail)
         where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
     {
         int w = V.Count;
         int j = 0;
@@ -256,16 +350,16 @@ internal static unsafe class SruKernel
         {
             for (; j <= n - w; j += w)
             {
-                BackwardChunk<V>(z + j, f + j, r + j, s + j, bf + j, br + j, c + j, cPrev + j, gh + j, carry + j,
-                    gz + j, gf + j, gr + j, gs + j, sumF + j, sumR + j);
+                BackwardChunk<V, TWeights, TTanh>(z + j, f + j, r + j, s + j, bf + j, br + j, vf + j, vr + j, c + j, cPrev + j, gh + j, carry + j,
+                    gz + j, gf + j, gr + j, gs + j, sumF + j, sumR + j, sumVf + j, sumVr + j);
             }
         }
         else
         {
             for (; j <= n - w; j += w)
             {
-                BackwardChunk<V>(z + j, f + j, r + j, null, bf + j, br + j, c + j, cPrev + j, gh + j, carry + j,
-                    gz + j, gf + j, gr + j, null, sumF + j, sumR + j);
+                BackwardChunk<V, TWeights, TTanh>(z + j, f + j, r + j, null, bf + j, br + j, vf + j, vr + j, c + j, cPrev + j, gh + j, carry + j,
+                    gz + j, gf + j, gr + j, null, sumF + j, sumR + j, sumVf + j, sumVr + j);
             }
         }
 
@@ -274,9 +368,9 @@ internal static unsafe class SruKernel
             return;
         float* t = tail;
         const int L = MaxLanes;
-        float* tz = t, tf = t + L, tr = t + 2 * L, ts = t + 3 * L, tbf = t + 4 * L, tbr = t + 5 * L, tc = t + 6 * L,
-            tcp = t + 7 * L, tgh = t + 8 * L, tcarry = t + 9 * L, tgz = t + 10 * L, tgf = t + 11 * L, tgr = t + 12 * L,
-            tgs = t + 13 * L, tsf = t + 14 * L, tsr = t + 15 * L;
+        float* tz = t, tf = t + L, tr = t + 2 * L, ts = t + 3 * L, tbf = t + 4 * L, tbr = t + 5 * L, tvf = t + 6 * L, tvr = t + 7 * L,
+            tc = t + 8 * L, tcp = t + 9 * L, tgh = t + 10 * L, tcarry = t + 11 * L, tgz = t + 12 * L, tgf = t + 13 * L, tgr = t + 14 * L,
+            tgs = t + 15 * L, tsf = t + 16 * L, tsr = t + 17 * L, tsvf = t + 18 * L, tsvr = t + 19 * L;
         LoadTail(z + j, tz, m);
         LoadTail(f + j, tf, m);
         LoadTail(r + j, tr, m);
@@ -284,13 +378,21 @@ internal static unsafe class SruKernel
             LoadTail(s + j, ts, m);
         LoadTail(bf + j, tbf, m);
         LoadTail(br + j, tbr, m);
+        if (TWeights.IsOn)
+        {
+            LoadTail(vf + j, tvf, m);
+            LoadTail(vr + j, tvr, m);
+            LoadTail(sumVf + j, tsvf, m);
+            LoadTail(sumVr + j, tsvr, m);
+        }
         LoadTail(c + j, tc, m);
         LoadTail(cPrev + j, tcp, m);
         LoadTail(gh + j, tgh, m);
         LoadTail(carry + j, tcarry, m);
         LoadTail(sumF + j, tsf, m);
         LoadTail(sumR + j, tsr, m);
-        BackwardChunk<V>(tz, tf, tr, s != null ? ts : null, tbf, tbr, tc, tcp, tgh, tcarry, tgz, tgf, tgr, s != null ? tgs : null, tsf, tsr);
+        BackwardChunk<V, TWeights, TTanh>(tz, tf, tr, s != null ? ts : null, tbf, tbr, tvf, tvr, tc, tcp, tgh, tcarry, tgz, tgf, tgr,
+            s != null ? tgs : null, tsf, tsr, tsvf, tsvr);
         StoreTail(tcarry, carry + j, m);
         StoreTail(tgz, gz + j, m);
         StoreTail(tgf, gf + j, m);
@@ -299,38 +401,67 @@ internal static unsafe class SruKernel
             StoreTail(tgs, gs + j, m);
         StoreTail(tsf, sumF + j, m);
         StoreTail(tsr, sumR + j, m);
+        if (TWeights.IsOn)
+        {
+            StoreTail(tsvf, sumVf + j, m);
+            StoreTail(tsvr, sumVr + j, m);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BackwardChunk<V>(
-        float* pz, float* pf, float* pr, float* ps, float* pbf, float* pbr, float* pc, float* pcPrev, float* pgh, float* pcarry,
-        float* pgz, float* pgf, float* pgr, float* pgs, float* psumF, float* psumR)
+    private static void BackwardChunk<V, TWeights, TTanh>(
+        float* pz, float* pf, float* pr, float* ps, float* pbf, float* pbr, float* pvf, float* pvr, float* pc, float* pcPrev, float* pgh,
+        float* pcarry, float* pgz, float* pgf, float* pgr, float* pgs, float* psumF, float* psumR, float* psumVf, float* psumVr)
         where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
     {
         V one = V.Create(1f);
         V z = V.Load(pz);
-        V f = VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
-        V r = VectorMath.Sigmoid(V.Load(pr) + V.Load(pbr));
-        V tc = VectorMath.Tanh(V.Load(pc));
+        V cPrev = V.Load(pcPrev);
+        V f, r;
+        if (TWeights.IsOn)
+        {
+            f = VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvf), cPrev, V.Load(pf) + V.Load(pbf)));
+            r = VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvr), cPrev, V.Load(pr) + V.Load(pbr)));
+        }
+        else
+        {
+            f = VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
+            r = VectorMath.Sigmoid(V.Load(pr) + V.Load(pbr));
+        }
+        V c = V.Load(pc);
+        V g = TTanh.IsOn ? VectorMath.Tanh(c) : c;
         V gh = V.Load(pgh);
 
-        // ∂h/∂r = tanh c − s, ∂h/∂c = r⊙(1 − tanh² c), ∂h/∂s = 1 − r.
-        V hr = tc;
+        // ∂h/∂r = g − s, ∂h/∂c = r⊙g'(c) with tanh' = 1 − tanh², ∂h/∂s = 1 − r.
+        V hr = g;
         if (ps != null)
         {
-            hr = tc - V.Load(ps);
+            hr = g - V.Load(ps);
             V.Store(gh * (one - r), pgs);
         }
         V gradR = gh * hr * (r * (one - r));
-        V gc = V.MultiplyAdd(gh * r, one - tc * tc, V.Load(pcarry));
+        V gc = TTanh.IsOn ? V.MultiplyAdd(gh * r, one - g * g, V.Load(pcarry)) : V.MultiplyAdd(gh, r, V.Load(pcarry));
 
         // ∂c/∂z = 1 − f, ∂c/∂f = c_{t−1} − z, ∂c/∂c_{t−1} = f; σ' = σ⊙(1 − σ).
         V oneMinusF = one - f;
-        V gradF = gc * (V.Load(pcPrev) - z) * (f * oneMinusF);
+        V gradF = gc * (cPrev - z) * (f * oneMinusF);
         V.Store(gc * oneMinusF, pgz);
         V.Store(gradF, pgf);
         V.Store(gradR, pgr);
-        V.Store(gc * f, pcarry);
+        if (TWeights.IsOn)
+        {
+            // The gates read c_{t−1} through v: ∂f_pre/∂c_{t−1} = v_f, ∂f_pre/∂v_f = c_{t−1} (and alike for r).
+            V vf = V.Load(pvf), vr = V.Load(pvr);
+            V.Store(V.MultiplyAdd(gradR, vr, V.MultiplyAdd(gradF, vf, gc * f)), pcarry);
+            V.Store(V.MultiplyAdd(gradF, cPrev, V.Load(psumVf)), psumVf);
+            V.Store(V.MultiplyAdd(gradR, cPrev, V.Load(psumVr)), psumVr);
+        }
+        else
+        {
+            V.Store(gc * f, pcarry);
+        }
         V.Store(V.Load(psumF) + gradF, psumF);
         V.Store(V.Load(psumR) + gradR, psumR);
     }

@@ -1,0 +1,54 @@
+namespace Microsoft.ML.Sru.Model.Kernels;
+
+/// <summary>
+/// The memory and shape one call of <see cref="SruKernel"/> works on. All arrays are contiguous float32 and time-major;
+/// D is 1 or 2 directions, k the blocks of U per direction, H the hidden units per direction:
+/// u [T, B, D, k, H] with blocks z, f, r (, x'); bias and cell-state weights [2, D, H] (forget gate's, then reset gate's);
+/// skip, h and c [T, B, D, H]. Pointers a call does not use are null.
+/// </summary>
+internal unsafe struct SruKernelArguments
+{
+    public float* U;
+
+    public float* Bias;
+
+    /// <summary>v in f_t = σ(u_f + v_f⊙c_{t−1} + b_f), r_t = σ(u_r + v_r⊙c_{t−1} + b_r); null for the 2017 gates (v = 0).</summary>
+    public float* CellWeights;
+
+    /// <summary>The skip input when <see cref="Skip"/> is <see cref="SruSkip.External"/>.</summary>
+    public float* ExternalSkip;
+
+    public SruSkip Skip;
+
+    public SruActivation Activation;
+
+    public int Steps;
+
+    public int Batch;
+
+    /// <summary>1, or 2 for a bidirectional layer: direction 1 runs from the last step to the first.</summary>
+    public int Directions;
+
+    public int Blocks;
+
+    public int Hidden;
+
+    /// <summary>Forward output.</summary>
+    public float* H;
+
+    /// <summary>c for every step, written by a training forward and read by the backward; null for inference.</summary>
+    public float* States;
+
+    /// <summary>Backward input: dL/dh.</summary>
+    public float* GradH;
+
+    public float* GradU;
+
+    public float* GradBias;
+
+    /// <summary>dL/dv, written when <see cref="CellWeights"/> is set.</summary>
+    public float* GradCellWeights;
+
+    /// <summary>dL/dskip, written when <see cref="Skip"/> is <see cref="SruSkip.External"/>.</summary>
+    public float* GradSkip;
+}
