@@ -46,7 +46,7 @@ if (args.Contains("--fused-steps-only"))
 }
 if (!memoryOnly)
 {
-    Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn after 40 warm-up steps each):");
+    Console.WriteLine($"1. Training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers, Adam (median of 40, taken in turn in blocks of 10 after 40 warm-up steps each):");
     var (fused, _, _) = MeasureSteps("step_ms");
 
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 20, repeats: 40);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Model.Kernels;
+using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,6 +20,7 @@ internal static class StepBenchmark
         private readonly Parameter[] _parameters;
         private readonly optim.Optimizer _optimizer;
         private readonly Tensor _x, _y;
+        private readonly bool _ownThreads;
 
         public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence)
         {
@@ -29,6 +31,7 @@ internal static class StepBenchmark
                 foreach (SruLayer layer in _network.SruLayers)
                     layer.Recurrence = recurrence;
             }
+            _ownThreads = recurrence is FusedSruRecurrence && Sgemm512.IsSupported;
             _parameters = _network.parameters().ToArray();
             _optimizer = optim.Adam(_parameters, 0.005);
             _x = torch.rand(Batch, Steps * StepSize);
@@ -38,6 +41,8 @@ internal static class StepBenchmark
         public double Step()
         {
             var clock = Stopwatch.StartNew();
+            // As the trainer runs it (see TrainingLoop): libtorch single-threaded around the AVX-512 SRU kernels.
+            using (var threads = _ownThreads ? TorchThreads.SingleThreaded() : null)
             using (var scope = NewDisposeScope())
             {
                 Tensor loss = nn.functional.cross_entropy(_network.forward(_x), _y);
@@ -55,6 +60,7 @@ internal static class StepBenchmark
         {
             var phases = new double[4];
             var clock = Stopwatch.StartNew();
+            using var threads = _ownThreads ? TorchThreads.SingleThreaded() : null;
             using var scope = NewDisposeScope();
             Tensor loss = nn.functional.cross_entropy(_network.forward(_x), _y);
             _ = loss.item<float>();
@@ -82,23 +88,34 @@ internal static class StepBenchmark
     }
 
     /// <summary>
-    /// Median step times of fused SRU, reference SRU and nn.LSTM, taken in turn (so that the machine's
-    /// state drifts over all three alike) after each has warmed up, JIT tiers included.
+    /// Median step times of fused SRU, reference SRU and nn.LSTM, taken in turn in blocks of ten steps (so that the
+    /// machine's state drifts over all three alike) after each has warmed up, JIT tiers included. The first two steps
+    /// of each block are not counted: libtorch's OpenMP workers keep spinning for a while after the previous
+    /// trainee's last op, which a real training run, one network at a time, never sees.
     /// </summary>
     public static (double Fused, double Reference, double Lstm) MedianStepMilliseconds(int warmup, int repeats)
     {
+        const int Block = 10, Settling = 2;
         using var fused = new Trainee(RecurrentCellKind.Sru, Fused);
         using var reference = new Trainee(RecurrentCellKind.Sru, Reference);
         using var lstm = new Trainee(RecurrentCellKind.Lstm, null);
         var trainees = new[] { fused, reference, lstm };
+        foreach (var trainee in trainees)
+        {
+            for (int i = 0; i < warmup; i++)
+                trainee.Step();
+        }
         var times = trainees.Select(_ => new List<double>()).ToArray();
-        for (int i = 0; i < warmup + repeats; i++)
+        while (times[0].Count < repeats)
         {
             for (int k = 0; k < trainees.Length; k++)
             {
-                double ms = trainees[k].Step();
-                if (i >= warmup)
-                    times[k].Add(ms);
+                for (int i = 0; i < Block; i++)
+                {
+                    double ms = trainees[k].Step();
+                    if (i >= Settling)
+                        times[k].Add(ms);
+                }
             }
         }
         return (Statistics.Median(times[0]), Statistics.Median(times[1]), Statistics.Median(times[2]));

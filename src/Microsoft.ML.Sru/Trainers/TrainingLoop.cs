@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,6 +40,8 @@ internal sealed class TrainingLoop
     public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null)
     {
         network.train();
+        // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
+        using TorchThreads? threads = UsesOwnThreads(network) ? TorchThreads.SingleThreaded() : null;
         var parameters = network.parameters().ToArray();
         // AdamW decays the weights apart from the gradient step; without decay plain Adam keeps the established behaviour.
         using optim.Optimizer optimizer = _options.WeightDecay > 0
@@ -184,6 +187,9 @@ internal sealed class TrainingLoop
             EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / done)),
         };
     }
+
+    private bool UsesOwnThreads(SequenceClassifier network) =>
+        network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU && Model.Kernels.Sgemm512.IsSupported;
 
     private static bool AllFinite(IEnumerable<Tensor> parameters)
     {
