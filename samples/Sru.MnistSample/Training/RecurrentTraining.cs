@@ -52,7 +52,7 @@ internal sealed class RecurrentTraining
         return new Result(model, _monitor.History, clock.Elapsed);
     }
 
-    /// <summary>"SRU on MNIST: 2 × 128, batch 32, rate 0.007 (× 0.5 per epoch), clip 1, 3 epochs of 28 steps × 28 values".</summary>
+    /// <summary>"SRU on MNIST: 2 × 128, batch 32, rate 0.005 (× 0.5 per epoch), clip 1, 3 epochs of 28 steps × 28 values".</summary>
     public static string Describe(string model, string dataset, RecurrentTrainerOptions o, int featureCount) => string.Create(CultureInfo.InvariantCulture,
         $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{(o.LearningRateDecay < 1 ? $" (× {o.LearningRateDecay:G3} per epoch)" : "")}, clip {o.GradientClipNorm:G3}, {o.MaxEpoch} epoch{(o.MaxEpoch == 1 ? "" : "s")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
 }

@@ -34,8 +34,8 @@ public abstract partial class RecurrentTrainerOptions
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Adam's step size. Default 0.005 for LSTM and GRU (with the decay below it beat the blog's constant 0.01 on row-wise
-    /// MNIST in three epochs); 0.007 for SRU (see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
+    /// Adam's step size. Default 0.005 (with the decay below it beat the blog's constant 0.01 on row-wise MNIST in three
+    /// epochs, for LSTM and for SRU; see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
     /// </summary>
     public float LearningRate { get; set; } = 0.005f;
 

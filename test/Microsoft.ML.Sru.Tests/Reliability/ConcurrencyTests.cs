@@ -106,7 +106,10 @@ public sealed class ConcurrencyTests
                 try
                 {
                     started.Signal();
-                    for (int repeat = 0; repeat < 50; repeat++)
+                    // Scores until the model is disposed under it (a row takes tens of microseconds, so a fixed number of
+                    // repeats could all finish first); the time limit only guards against a Dispose that never lands.
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    while (clock.Elapsed < TimeSpan.FromSeconds(30))
                     {
                         foreach (var row in rows)
                         {
