@@ -35,14 +35,7 @@ internal static class FusedMatMul
     {
         int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
         Tensor u = empty(rows, columns);
-        Sgemm512.Multiply(new StridedMatrix(Pointer(x), inner, 1), new StridedMatrix(Pointer(w), columns, 1), Pointer(u), rows, inner, columns);
+        Sgemm512.Multiply(new StridedMatrix(TensorMemory.Pointer(x), inner, 1), new StridedMatrix(TensorMemory.Pointer(w), columns, 1), TensorMemory.Pointer(u), rows, inner, columns);
         return u;
-    }
-
-    /// <summary>The address of a contiguous CPU tensor's first element; valid while the tensor is alive.</summary>
-    internal static unsafe float* Pointer(Tensor tensor)
-    {
-        fixed (byte* data = tensor.bytes)
-            return (float*)data;
     }
 }

@@ -99,7 +99,7 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         {
             // A one-element view at skip's first element gives its address; u is contiguous, so it has one.
             using Tensor first = skip.as_strided(new long[] { 1 }, new long[] { 1 }, skip.storage_offset());
-            return Pointer(first) == Pointer(u) + 3 * hidden;
+            return TensorMemory.Pointer(first) == TensorMemory.Pointer(u) + 3 * hidden;
         }
     }
 
@@ -108,7 +108,7 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
         Tensor h = empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
-        arguments.H = Pointer(h);
+        arguments.H = TensorMemory.Pointer(h);
         arguments.States = PointerOrNull(states);
         SruKernel.Forward(arguments);
         return h;
@@ -120,10 +120,10 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         Tensor gradH, Tensor gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
-        arguments.States = Pointer(states);
-        arguments.GradH = Pointer(gradH);
-        arguments.GradU = Pointer(gradU);
-        arguments.GradBias = Pointer(gradBias);
+        arguments.States = TensorMemory.Pointer(states);
+        arguments.GradH = TensorMemory.Pointer(gradH);
+        arguments.GradU = TensorMemory.Pointer(gradU);
+        arguments.GradBias = TensorMemory.Pointer(gradBias);
         arguments.GradCellWeights = PointerOrNull(gradCellWeights);
         arguments.GradSkip = PointerOrNull(gradSkip);
         SruKernel.Backward(arguments);
@@ -131,8 +131,8 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
 
     private static unsafe SruKernelArguments Describe(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation) => new()
     {
-        U = Pointer(u),
-        Bias = Pointer(bias),
+        U = TensorMemory.Pointer(u),
+        Bias = TensorMemory.Pointer(bias),
         CellWeights = PointerOrNull(cellWeights),
         ExternalSkip = PointerOrNull(external),
         Skip = source,
@@ -144,12 +144,5 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         Hidden = (int)u.shape[4],
     };
 
-    private static unsafe float* PointerOrNull(Tensor? tensor) => tensor is null ? null : Pointer(tensor);
-
-    /// <summary>The address of a contiguous CPU tensor's first element; valid while the tensor is alive.</summary>
-    private static unsafe float* Pointer(Tensor tensor)
-    {
-        fixed (byte* data = tensor.bytes)
-            return (float*)data;
-    }
+    private static unsafe float* PointerOrNull(Tensor? tensor) => tensor is null ? null : TensorMemory.Pointer(tensor);
 }

@@ -33,11 +33,11 @@ internal sealed class MatMulFunction : autograd.SingleTensorFunction<MatMulFunct
 
         Tensor gradW = empty(inner, columns);
         Tensor? gradX = (bool)ctx.get_data(InputGradientKey) ? empty(rows, inner) : null;
-        float* xp = FusedMatMul.Pointer(x), wp = FusedMatMul.Pointer(w), gp = FusedMatMul.Pointer(gradU);
+        float* xp = TensorMemory.Pointer(x), wp = TensorMemory.Pointer(w), gp = TensorMemory.Pointer(gradU);
         // dW = X^T·dU: X^T is X read column by column.
-        Sgemm512.Multiply(new StridedMatrix(xp, 1, inner), new StridedMatrix(gp, columns, 1), FusedMatMul.Pointer(gradW), inner, rows, columns);
+        Sgemm512.Multiply(new StridedMatrix(xp, 1, inner), new StridedMatrix(gp, columns, 1), TensorMemory.Pointer(gradW), inner, rows, columns);
         if (gradX is not null)
-            Sgemm512.Multiply(new StridedMatrix(gp, columns, 1), new StridedMatrix(wp, 1, columns), FusedMatMul.Pointer(gradX), rows, columns, inner);
+            Sgemm512.Multiply(new StridedMatrix(gp, columns, 1), new StridedMatrix(wp, 1, columns), TensorMemory.Pointer(gradX), rows, columns, inner);
 
         scope.MoveToOuter(gradW);
         if (gradX is not null)
