@@ -21,6 +21,7 @@ internal static class StepBenchmark
         private readonly optim.Optimizer _optimizer;
         private readonly Tensor _x, _y;
         private readonly bool _ownThreads;
+        private readonly IDisposable? _pool;
 
         public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence)
         {
@@ -32,6 +33,8 @@ internal static class StepBenchmark
                     layer.Recurrence = recurrence;
             }
             _ownThreads = recurrence is FusedSruRecurrence && Sgemm512.IsSupported;
+            // As the trainer runs it: the fused kernels' tensors pooled for the length of the run.
+            _pool = recurrence is FusedSruRecurrence ? TensorPool.Open() : null;
             _parameters = _network.parameters().ToArray();
             _optimizer = optim.Adam(_parameters, 0.005);
             _x = torch.rand(Batch, Steps * StepSize);
@@ -81,6 +84,7 @@ internal static class StepBenchmark
         public void Dispose()
         {
             _optimizer.Dispose();
+            _pool?.Dispose();
             _network.Dispose();
             _x.Dispose();
             _y.Dispose();

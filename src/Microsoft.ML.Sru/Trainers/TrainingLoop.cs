@@ -42,6 +42,8 @@ internal sealed class TrainingLoop
         network.train();
         // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
         using TorchThreads? threads = UsesOwnThreads(network) ? TorchThreads.SingleThreaded() : null;
+        // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
+        using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
         var parameters = network.parameters().ToArray();
         // AdamW decays the weights apart from the gradient step; without decay plain Adam keeps the established behaviour.
         using optim.Optimizer optimizer = _options.WeightDecay > 0
@@ -188,8 +190,9 @@ internal sealed class TrainingLoop
         };
     }
 
-    private bool UsesOwnThreads(SequenceClassifier network) =>
-        network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU && Model.Kernels.Sgemm512.IsSupported;
+    private bool UsesFusedKernels(SequenceClassifier network) => network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU;
+
+    private bool UsesOwnThreads(SequenceClassifier network) => UsesFusedKernels(network) && Model.Kernels.Sgemm512.IsSupported;
 
     private static bool AllFinite(IEnumerable<Tensor> parameters)
     {

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,5 +65,62 @@ public sealed class FusedSruMemoryTests
             Assert.Inconclusive("TorchSharp's list of live autograd nodes was not found; only tensor counts were checked.");
         // The nodes held the tensors saved for the backward (x, W; u, bias, skip, c); they are gone with the graph.
         Assert.AreEqual(nodesBefore, AliveAutogradNodes(), "autograd nodes");
+    }
+    /// <summary>Weights and gradients of one forward and backward, as plain arrays.</summary>
+    private static float[][] StepResult(SequenceClassifier network, Tensor features, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        Step(network, features, labels);
+        return network.parameters().Select(p => p.grad!.data<float>().ToArray()).ToArray();
+    }
+
+    [TestMethod]
+    public void With_the_tensor_pool_open_steps_reuse_the_same_blocks_give_the_same_gradients_and_closing_frees_them()
+    {
+        // Big enough that U, h, c and their gradients are pooled (at least TensorPool.MinPooledBytes each).
+        using var network = new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 64, 2, 10, true).Build();
+        using var features = randn(128, 28 * 28);
+        using var labels = randint(0, 10, new long[] { 128 }, dtype: ScalarType.Int64);
+        float[][] unpooled = StepResult(network, features, labels);
+        Assert.AreEqual(0, TensorPool.LiveBlockCount, "blocks before the pool opens");
+
+        int afterFirst;
+        using (TensorPool.Open())
+        {
+            float[][] first = StepResult(network, features, labels);
+            afterFirst = TensorPool.LiveBlockCount;
+            Assert.IsGreaterThan(0, afterFirst, "the step's large tensors came from the pool");
+            float[][] second = StepResult(network, features, labels);
+            Assert.AreEqual(afterFirst, TensorPool.LiveBlockCount, "the second step allocated no new block: it reused the first step's");
+            for (int i = 0; i < unpooled.Length; i++)
+            {
+                CollectionAssert.AreEqual(unpooled[i], first[i], $"gradient {i}, pooled vs not");
+                CollectionAssert.AreEqual(first[i], second[i], $"gradient {i}, second pooled step");
+            }
+        }
+
+        Assert.AreEqual(0, TensorPool.LiveBlockCount, "closing the pool frees its idle blocks");
+    }
+
+    [TestMethod]
+    public void A_pooled_tensor_that_outlives_the_pool_keeps_its_values_and_frees_its_block_when_disposed()
+    {
+        Tensor kept;
+        using (TensorPool.Open())
+        {
+            kept = TensorPool.Empty(512, 256);
+            kept.fill_(3f);
+            Assert.AreEqual(1, TensorPool.LiveBlockCount);
+            using Tensor small = TensorPool.Empty(4, 4);
+            Assert.AreEqual(1, TensorPool.LiveBlockCount, "tensors under TensorPool.MinPooledBytes come from libtorch");
+        }
+
+        Assert.AreEqual(1, TensorPool.LiveBlockCount, "the block is still in use");
+        Assert.AreEqual(3f * 512 * 256, kept.sum().item<float>());
+        kept.Dispose();
+        Assert.AreEqual(0, TensorPool.LiveBlockCount, "the block went back to the closed pool, which freed it");
+
+        using Tensor unpooled = TensorPool.Empty(512, 256);
+        Assert.AreEqual(0, TensorPool.LiveBlockCount, "with the pool closed, Empty is torch.empty");
     }
 }

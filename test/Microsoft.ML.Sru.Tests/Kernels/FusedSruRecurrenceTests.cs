@@ -76,6 +76,9 @@ public sealed class FusedSruRecurrenceTests
         AssertBothOrNeither("dL/dskip", expected.GradSkip, actual.GradSkip);
     }
 
+    private static void AssertIdentical(string name, Tensor first, Tensor second) =>
+        CollectionAssert.AreEqual(first.data<float>().ToArray(), second.data<float>().ToArray(), $"{name} differs between two runs");
+
     private static void AssertBothOrNeither(string name, Tensor? expected, Tensor? actual)
     {
         if (expected is null)
@@ -127,6 +130,43 @@ public sealed class FusedSruRecurrenceTests
     {
         using var scope = NewDisposeScope();
         AssertSame(RunRecurrence(SruRecurrence.Reference, c), RunRecurrence(FusedSruRecurrence.Instance, c));
+    }
+
+    /// <summary>Shapes past the kernel's parallel threshold, with odd batch sizes: the batch is split over the cores.</summary>
+    public static IEnumerable<object[]> SplitBatchCases()
+    {
+        yield return [new Case(28, 67, 40, SkipKind.FourthBlock)];
+        yield return [new Case(16, 67, 64, SkipKind.External)];
+        yield return [new Case(20, 33, 50, SkipKind.External, Directions: 2, CellWeights: true)];
+        // Few steps: without tanh, c is unbounded, and float32 differences from the reference grow with every step.
+        yield return [new Case(8, 35, 128, SkipKind.None, Directions: 2, CellWeights: true, Activation: SruActivation.Identity)];
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(SplitBatchCases))]
+    public void A_recurrence_split_over_threads_by_batch_matches_the_reference_and_repeats_bit_for_bit(Case c)
+    {
+        if (SruKernel.PartsFor(c.Steps, c.Batch, c.Directions, c.Hidden) < 2)
+            Assert.Inconclusive("One core: the kernel does not split the batch here.");
+        using var scope = NewDisposeScope();
+        Result expected = RunRecurrence(SruRecurrence.Reference, c);
+        Result first = RunRecurrence(FusedSruRecurrence.Instance, c);
+        TensorComparison.AssertClose("h", expected.H, first.H);
+        TensorComparison.AssertClose("dL/du", expected.GradU, first.GradU);
+        TensorComparison.AssertClose("dL/dskip", expected.GradSkip ?? zeros(1), first.GradSkip ?? zeros(1));
+        // Gate gradients sum steps × batch products, in a different order than the reference's.
+        double reduction = TensorComparison.Tolerance * Math.Sqrt(c.Steps * c.Batch);
+        Assert.IsNull(TensorComparison.Mismatch("dL/dbias", expected.GradBias, first.GradBias, atol: reduction));
+        if (c.CellWeights)
+            Assert.IsNull(TensorComparison.Mismatch("dL/dv", expected.GradCellWeights!, first.GradCellWeights!, atol: reduction));
+
+        // The split depends on the shape alone and the parts' sums are added in a fixed order: the same bits every run.
+        Result second = RunRecurrence(FusedSruRecurrence.Instance, c);
+        AssertIdentical("h", first.H, second.H);
+        AssertIdentical("dL/du", first.GradU, second.GradU);
+        AssertIdentical("dL/dbias", first.GradBias, second.GradBias);
+        if (c.CellWeights)
+            AssertIdentical("dL/dv", first.GradCellWeights!, second.GradCellWeights!);
     }
 
     private sealed record LayerResult(Tensor Output, Dictionary<string, Tensor> ParameterGrads, Tensor GradInput);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ internal static class FusedMatMul
     internal static unsafe Tensor Run(Tensor x, Tensor w)
     {
         int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
-        Tensor u = empty(rows, columns);
+        Tensor u = TensorPool.Empty(rows, columns);
         Sgemm512.Multiply(new StridedMatrix(TensorMemory.Pointer(x), inner, 1), new StridedMatrix(TensorMemory.Pointer(w), columns, 1), TensorMemory.Pointer(u), rows, inner, columns);
         return u;
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -107,7 +108,7 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor? states)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
-        Tensor h = empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
+        Tensor h = TensorPool.Empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
         arguments.H = TensorMemory.Pointer(h);
         arguments.States = PointerOrNull(states);
         SruKernel.Forward(arguments);

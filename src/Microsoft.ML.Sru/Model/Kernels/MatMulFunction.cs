@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
@@ -31,8 +32,8 @@ internal sealed class MatMulFunction : autograd.SingleTensorFunction<MatMulFunct
         Tensor gradU = grad_output.contiguous();
         int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
 
-        Tensor gradW = empty(inner, columns);
-        Tensor? gradX = (bool)ctx.get_data(InputGradientKey) ? empty(rows, inner) : null;
+        Tensor gradW = TensorPool.Empty(inner, columns);
+        Tensor? gradX = (bool)ctx.get_data(InputGradientKey) ? TensorPool.Empty(rows, inner) : null;
         float* xp = TensorMemory.Pointer(x), wp = TensorMemory.Pointer(w), gp = TensorMemory.Pointer(gradU);
         // dW = X^T·dU: X^T is X read column by column.
         Sgemm512.Multiply(new StridedMatrix(xp, 1, inner), new StridedMatrix(gp, columns, 1), TensorMemory.Pointer(gradW), inner, rows, columns);

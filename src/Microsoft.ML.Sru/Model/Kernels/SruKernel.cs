@@ -112,9 +112,44 @@ internal static unsafe class SruKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StepAt(int position, int direction, int steps) => direction == 0 ? position : steps - 1 - position;
 
+    /// <summary>
+    /// How many parts the batch is split into, one thread each: the sequences of a batch are independent, so each part
+    /// runs its own rows through all steps. The split depends only on the shape and the core count, never on timing, so
+    /// results are the same run after run. Small calls (single-row scoring) stay on the calling thread.
+    /// </summary>
+    internal static int PartsFor(int steps, int batch, int directions, int hidden)
+    {
+        long elements = (long)steps * batch * directions * hidden;
+        return elements < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, batch);
+    }
+
+    private static int PartsFor(in SruKernelArguments a) => PartsFor(a.Steps, a.Batch, a.Directions, a.Hidden);
+
+    /// <summary>Below this many recurrence elements a call runs on the calling thread alone.</summary>
+    private const long ParallelThreshold = 1 << 16;
+
+    /// <summary>The first sequence of part <paramref name="part"/> of <paramref name="parts"/>.</summary>
+    private static int PartStart(int batch, int part, int parts) => (int)((long)batch * part / parts);
+
+    internal static void Forward<V, TWeights, TTanh>(in SruKernelArguments a)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
+    {
+        int parts = PartsFor(a);
+        if (parts == 1)
+        {
+            ForwardRange<V, TWeights, TTanh>(a, 0, a.Batch);
+            return;
+        }
+        SruKernelArguments shared = a;
+        Parallel.For(0, parts, part =>
+            ForwardRange<V, TWeights, TTanh>(shared, PartStart(shared.Batch, part, parts), PartStart(shared.Batch, part + 1, parts)));
+    }
+
     // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Forward<V, TWeights, TTanh>(in SruKernelArguments a)
+    private static void ForwardRange<V, TWeights, TTanh>(in SruKernelArguments a, int firstSequence, int endSequence)
         where V : unmanaged, IFloatVector<V>
         where TWeights : IKernelFlag
         where TTanh : IKernelFlag
@@ -130,7 +165,7 @@ internal static unsafe class SruKernel
             long uRow = (long)a.Blocks * hidden;
             for (int p = 0; p < steps; p++)
             {
-                for (int b = 0; b < batch; b++)
+                for (int b = firstSequence; b < endSequence; b++)
                 {
                     for (int d = 0; d < dirs; d++)
                     {
@@ -170,9 +205,52 @@ internal static unsafe class SruKernel
         }
     }
 
+    internal static void Backward<V, TWeights, TTanh>(in SruKernelArguments a)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+        where TTanh : IKernelFlag
+    {
+        int parts = PartsFor(a);
+        int gateWidth = 2 * a.Directions * a.Hidden;
+        // Bias (then v) gradients per part, summed over steps in double, then over the parts in a fixed order.
+        double* totals = (double*)NativeMemory.AllocZeroed((nuint)parts * 2 * (nuint)gateWidth, sizeof(double));
+        try
+        {
+            if (parts == 1)
+            {
+                BackwardRange<V, TWeights, TTanh>(a, 0, a.Batch, totals);
+            }
+            else
+            {
+                SruKernelArguments shared = a;
+                nint sums = (nint)totals;
+                Parallel.For(0, parts, part => BackwardRange<V, TWeights, TTanh>(shared, PartStart(shared.Batch, part, parts),
+                    PartStart(shared.Batch, part + 1, parts), (double*)sums + (long)part * 2 * gateWidth));
+            }
+
+            for (int j = 0; j < gateWidth; j++)
+            {
+                double bias = 0, weight = 0;
+                for (int part = 0; part < parts; part++)
+                {
+                    bias += totals[(long)part * 2 * gateWidth + j];
+                    weight += totals[(long)part * 2 * gateWidth + gateWidth + j];
+                }
+                a.GradBias[j] = (float)bias;
+                if (TWeights.IsOn)
+                    a.GradCellWeights[j] = (float)weight;
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(totals);
+        }
+    }
+
+    /// <summary>The backward for sequences [first, end), adding their bias (and v) gradients into <paramref name="total"/> [2 · 2DH].</summary>
     // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Backward<V, TWeights, TTanh>(in SruKernelArguments a)
+    private static void BackwardRange<V, TWeights, TTanh>(in SruKernelArguments a, int firstSequence, int endSequence, double* total)
         where V : unmanaged, IFloatVector<V>
         where TWeights : IKernelFlag
         where TTanh : IKernelFlag
@@ -183,9 +261,8 @@ internal static unsafe class SruKernel
         float* zeros = (float*)NativeMemory.AllocZeroed((nuint)hidden, sizeof(float));
         // dL/dc_t flowing back from the direction's next step into step t, one row per sequence and direction.
         float* carry = (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float));
-        // Bias (then v) gradients: summed over the batch in float for one step, then over steps in double.
+        // Bias (then v) gradients: summed over the part's sequences in float for one step, then over steps in double.
         float* stepSum = (float*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(float));
-        double* total = (double*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(double));
         try
         {
             long plane = (long)batch * dirs * hidden;
@@ -196,7 +273,7 @@ internal static unsafe class SruKernel
             for (int p = steps - 1; p >= 0; p--)
             {
                 new Span<float>(stepSum, sums).Clear();
-                for (int b = 0; b < batch; b++)
+                for (int b = firstSequence; b < endSequence; b++)
                 {
                     for (int d = 0; d < dirs; d++)
                     {
@@ -237,21 +314,12 @@ internal static unsafe class SruKernel
                 for (int j = 0; j < sums; j++)
                     total[j] += stepSum[j];
             }
-
-            for (int j = 0; j < gateWidth; j++)
-                a.GradBias[j] = (float)total[j];
-            if (TWeights.IsOn)
-            {
-                for (int j = 0; j < gateWidth; j++)
-                    a.GradCellWeights[j] = (float)total[gateWidth + j];
-            }
         }
         finally
         {
             NativeMemory.Free(zeros);
             NativeMemory.Free(carry);
             NativeMemory.Free(stepSum);
-            NativeMemory.Free(total);
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
@@ -29,7 +30,7 @@ internal sealed class SruRecurrenceFunction : autograd.SingleTensorFunction<SruR
         var skip = (SruSkip)vars[4];
         var activation = (SruActivation)vars[5];
 
-        Tensor states = empty(u.shape[0], u.shape[1], u.shape[2], u.shape[4]);
+        Tensor states = TensorPool.Empty(u.shape[0], u.shape[1], u.shape[2], u.shape[4]);
         Tensor h = FusedSruRecurrence.RunForward(u, bias, cellWeights, skipTensor, skip, activation, states);
         ctx.save_for_backward(new List<Tensor> { u, bias, cellWeights!, skipTensor!, states });
         ctx.save_data(SkipKey, skip);
@@ -51,10 +52,10 @@ internal sealed class SruRecurrenceFunction : autograd.SingleTensorFunction<SruR
         var skip = (SruSkip)ctx.get_data(SkipKey);
         var activation = (SruActivation)ctx.get_data(ActivationKey);
 
-        Tensor gradU = empty_like(u);
+        Tensor gradU = TensorPool.Empty(u.shape);
         Tensor gradBias = empty_like(bias);
         Tensor? gradCellWeights = cellWeights is null ? null : empty_like(cellWeights);
-        Tensor? gradSkip = skip == SruSkip.External ? empty_like(skipTensor!) : null;
+        Tensor? gradSkip = skip == SruSkip.External ? TensorPool.Empty(skipTensor!.shape) : null;
         FusedSruRecurrence.RunBackward(u, bias, cellWeights, skipTensor, skip, activation, states, grad_output.contiguous(),
             gradU, gradBias, gradCellWeights, gradSkip);
 
