@@ -19,4 +19,20 @@ internal interface ISruRecurrence
     /// <param name="activation">g in h = r⊙g(c) + (1 − r)⊙skip.</param>
     /// <returns>h: [T, B, D, H].</returns>
     Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation);
+
+    /// <summary>
+    /// A whole one-direction layer, projection and recurrence, as one fused operation, where the implementation has one
+    /// for these tensors; null where not (the caller then runs <see cref="Project"/> and <see cref="Forward"/>), which is
+    /// what an implementation without one (the reference) gets by default.
+    /// </summary>
+    /// <param name="rows">X: [T·B, I], time-major.</param>
+    /// <param name="weight">W: [I, k·H].</param>
+    /// <param name="bias">[2·H].</param>
+    /// <param name="cellWeights">[2·H], or null.</param>
+    /// <param name="skip">The highway's input: none, U's fourth block, or (<see cref="Kernels.SruSkip.External"/>) X itself, I = H.</param>
+    /// <param name="activation">g.</param>
+    /// <param name="steps">T.</param>
+    /// <param name="hidden">H.</param>
+    /// <returns>h: [T, B, 1, H], or null.</returns>
+    Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, Kernels.SruSkip skip, SruActivation activation, long steps, int hidden) => null;
 }

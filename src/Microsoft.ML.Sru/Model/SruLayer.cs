@@ -75,16 +75,39 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         Tensor rows = x.reshape(steps * batch, _inputSize);
         if (weight_proj is not null)
             rows = Recurrence.Project(rows, weight_proj);
-        // One GEMM over all time steps: [T·B, I] × [I, D·k·H].
-        Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _blocks, _hiddenSize);
-        Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(3, 3) : SkipInput(input, steps, batch);
-        Tensor h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation);
-        if (training && _dropout > 0)
-            h = DropOut(h, skip, batch);
+        bool dropout = training && _dropout > 0;
+        Tensor h;
+        if (directions == 1 && !dropout && FusableSkip(x, input) is { } source
+            && Recurrence.ForwardLayer(rows, weight, bias, weight_c, source, _cell.Activation, steps, _hiddenSize) is { } fused)
+        {
+            h = fused;
+        }
+        else
+        {
+            // One GEMM over all time steps: [T·B, I] × [I, D·k·H].
+            Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _blocks, _hiddenSize);
+            Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(3, 3) : SkipInput(input, steps, batch);
+            h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation);
+            if (dropout)
+                h = DropOut(h, skip, batch);
+        }
         h = h.reshape(steps, batch, directions * _hiddenSize);
         if (layer_norm is not null && _cell.LayerNorm == SruLayerNorm.AfterRecurrence)
             h = layer_norm.forward(h);
         return h;
+    }
+
+    /// <summary>
+    /// The skip as <see cref="ISruRecurrence.ForwardLayer"/> takes it, or null when it cannot: the skip must be U's fourth
+    /// block, or the projection's input itself (no projection, no layer norm before, no rescaling).
+    /// </summary>
+    private Kernels.SruSkip? FusableSkip(Tensor x, Tensor input)
+    {
+        if (!_useHighway)
+            return Kernels.SruSkip.None;
+        if (_blocks == 4)
+            return Kernels.SruSkip.UBlock;
+        return weight_proj is null && !_cell.Rescale && ReferenceEquals(x, input) ? Kernels.SruSkip.External : null;
     }
 
     /// <summary>The raw (not normalised) input as x', split per direction and scaled by α when rescaling.</summary>

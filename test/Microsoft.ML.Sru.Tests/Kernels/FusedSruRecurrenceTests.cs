@@ -169,6 +169,26 @@ public sealed class FusedSruRecurrenceTests
             AssertIdentical("dL/dv", first.GradCellWeights!, second.GradCellWeights!);
     }
 
+    [TestMethod]
+    // One direction, past the kernel's parallel threshold: the layer runs as one fused function whose backward takes
+    // the projection's gradients step by step, part by part.
+    [DataRow(28, 67, 28, 40, true)]
+    [DataRow(16, 67, 64, 64, true)]
+    [DataRow(12, 45, 64, 128, false)]
+    public void A_fused_layer_split_over_threads_matches_the_reference_and_repeats_bit_for_bit(int steps, int batch, int inputSize, int hidden, bool highway)
+    {
+        if (SruKernel.PartsFor(steps, batch, 1, hidden) < 2)
+            Assert.Inconclusive("One core: the kernel does not split the batch here.");
+        using var scope = NewDisposeScope();
+        var c = new LayerCase(steps, batch, inputSize, hidden, highway);
+        AssertSameLayer(c);
+        LayerResult first = RunLayer(FusedSruRecurrence.Instance, c), second = RunLayer(FusedSruRecurrence.Instance, c);
+        AssertIdentical("output", first.Output, second.Output);
+        AssertIdentical("dL/dinput", first.GradInput, second.GradInput);
+        foreach (var (name, grad) in first.ParameterGrads)
+            AssertIdentical($"dL/d{name}", grad, second.ParameterGrads[name]);
+    }
+
     private sealed record LayerResult(Tensor Output, Dictionary<string, Tensor> ParameterGrads, Tensor GradInput);
 
     /// <summary>One layer-level case: sizes and every layer option.</summary>

@@ -44,6 +44,27 @@ public sealed class Sgemm512Tests
     }
 
     [TestMethod]
+    // n: a 32-multiple (in place) and a tail (through the padded buffer); m: a whole and a partial row block.
+    [DataRow(28, 64, 512, false)]
+    [DataRow(13, 300, 99, true)]
+    [DataRow(64, 384, 128, true)]
+    public void Accumulating_adds_the_product_to_what_c_holds(int m, int k, int n, bool singleThreaded)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(11);
+        Tensor a = randn(new long[] { m, k }, generator: g), b = randn(new long[] { k, n }, generator: g), c0 = randn(new long[] { m, n }, generator: g);
+        Tensor expected = (c0.to(ScalarType.Float64) + a.to(ScalarType.Float64).matmul(b.to(ScalarType.Float64))).to(ScalarType.Float32);
+        Tensor c = c0.clone();
+        unsafe
+        {
+            fixed (byte* ap = a.bytes, bp = b.bytes, cp = c.bytes)
+                Sgemm512.Multiply(new StridedMatrix((float*)ap, k, 1), new StridedMatrix((float*)bp, n, 1), (float*)cp, m, k, n, singleThreaded, accumulate: true);
+        }
+
+        Assert.IsNull(TensorComparison.Mismatch("C + A·B", expected, c, Atol, Rtol));
+    }
+
+    [TestMethod]
     public void A_wrong_element_is_caught_by_the_comparison()
     {
         using var scope = NewDisposeScope();

@@ -57,6 +57,26 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         return RunForward(u, bias, cellWeights, external, source, activation, states: null);
     }
 
+    /// <summary>
+    /// The whole one-direction layer as <see cref="SruLayerFunction"/> when training on a machine with the AVX-512 GEMM;
+    /// null otherwise (inference has nothing to fuse in the backward; the caller runs <see cref="Project"/> and <see cref="Forward"/>).
+    /// </summary>
+    public Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, SruSkip skip, SruActivation activation, long steps, int hidden)
+    {
+        if (!Sgemm512.IsSupported || !is_grad_enabled() || !(rows.requires_grad || weight.requires_grad || bias.requires_grad || cellWeights?.requires_grad == true))
+            return null;
+        if (!FusedMatMul.CanRun(rows, weight) || hidden <= 0 || steps <= 0 || rows.shape[0] % steps != 0 || weight.shape[1] % hidden != 0)
+            return null;
+        long batch = rows.shape[0] / steps, blocks = weight.shape[1] / hidden;
+        if (batch == 0 || blocks is < 3 or > 4 || (skip == SruSkip.UBlock && blocks != 4) || (skip == SruSkip.External && rows.shape[1] != hidden))
+            return null;
+        if (!IsGateVector(bias, 1, hidden) || (cellWeights is not null && !IsGateVector(cellWeights, 1, hidden)))
+            return null;
+        return SruLayerFunction.apply(rows.is_contiguous() ? rows : rows.contiguous(), weight.is_contiguous() ? weight : weight.contiguous(),
+            bias.is_contiguous() ? bias : bias.contiguous(), cellWeights is null || cellWeights.is_contiguous() ? cellWeights! : cellWeights.contiguous(),
+            skip, activation, steps, hidden);
+    }
+
     /// <summary>Whether the kernel handles these tensors: float32 on the CPU, consistent shapes, int-sized.</summary>
     internal static bool CanFuse(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip)
     {
@@ -115,15 +135,19 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         return h;
     }
 
-    /// <summary>Runs <see cref="SruKernel.Backward"/> into the preallocated gradient tensors.</summary>
+    /// <summary>
+    /// Runs <see cref="SruKernel.Backward"/> into the preallocated gradient tensors; with a <paramref name="sink"/>,
+    /// dL/du goes to it step by step and <paramref name="gradU"/> is null.
+    /// </summary>
     internal static unsafe void RunBackward(
         Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor states,
-        Tensor gradH, Tensor gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip)
+        Tensor gradH, Tensor? gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip, ISruStepSink? sink = null)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
         arguments.States = TensorMemory.Pointer(states);
         arguments.GradH = TensorMemory.Pointer(gradH);
-        arguments.GradU = TensorMemory.Pointer(gradU);
+        arguments.GradU = PointerOrNull(gradU);
+        arguments.StepSink = sink;
         arguments.GradBias = TensorMemory.Pointer(gradBias);
         arguments.GradCellWeights = PointerOrNull(gradCellWeights);
         arguments.GradSkip = PointerOrNull(gradSkip);

@@ -50,22 +50,24 @@ internal static unsafe class Sgemm512
     /// </summary>
     /// <remarks>
     /// With <paramref name="singleThreaded"/> the product runs on the calling thread only: for callers that are
-    /// themselves one of many threads (single-row scoring).
+    /// themselves one of many threads (single-row scoring, a part of a split backward). With
+    /// <paramref name="accumulate"/>, C += A·B.
     /// </remarks>
-    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n, bool singleThreaded = false)
+    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n, bool singleThreaded = false, bool accumulate = false)
     {
         if (m == 0 || n == 0)
             return;
         if (k == 0)
         {
-            new Span<float>(c, checked(m * n)).Clear();
+            if (!accumulate)
+                new Span<float>(c, checked(m * n)).Clear();
             return;
         }
 
         int paddedWidth = (n + ColumnBlock - 1) / ColumnBlock * ColumnBlock;
         if (b.ColumnStride == 1 && paddedWidth == n)
         {
-            Run(a, b.Data, b.RowStride, c, n, m, k, n, singleThreaded);
+            Run(a, b.Data, b.RowStride, c, n, m, k, n, singleThreaded, accumulate);
             return;
         }
 
@@ -87,15 +89,26 @@ internal static unsafe class Sgemm512
 
                 if (wide is null)
                 {
-                    Run(a, bp, paddedWidth, c, n, m, k, paddedWidth, singleThreaded);
+                    Run(a, bp, paddedWidth, c, n, m, k, paddedWidth, singleThreaded, accumulate);
                     return;
                 }
 
                 fixed (float* cp = wide)
                 {
-                    Run(a, bp, paddedWidth, cp, paddedWidth, m, k, paddedWidth, singleThreaded);
+                    Run(a, bp, paddedWidth, cp, paddedWidth, m, k, paddedWidth, singleThreaded, accumulate: false);
                     for (int row = 0; row < m; row++)
-                        new ReadOnlySpan<float>(cp + (long)row * paddedWidth, n).CopyTo(new Span<float>(c + (long)row * n, n));
+                    {
+                        float* source = cp + (long)row * paddedWidth, target = c + (long)row * n;
+                        if (accumulate)
+                        {
+                            for (int j = 0; j < n; j++)
+                                target[j] += source[j];
+                        }
+                        else
+                        {
+                            new ReadOnlySpan<float>(source, n).CopyTo(new Span<float>(target, n));
+                        }
+                    }
                 }
             }
         }
@@ -112,34 +125,34 @@ internal static unsafe class Sgemm512
     /// column panel by column panel, so that a panel of B stays in cache while every row block passes over it; the
     /// threads split the tiles into contiguous ranges and never write the same part of C.
     /// </summary>
-    private static void Run(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int n, bool singleThreaded)
+    private static void Run(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int n, bool singleThreaded, bool accumulate)
     {
         int rowBlocks = (m + RowBlock - 1) / RowBlock, panels = n / ColumnBlock;
         int tiles = rowBlocks * panels;
         int threads = singleThreaded || (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, tiles);
         if (threads == 1)
         {
-            RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, 0, tiles);
+            RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, 0, tiles, accumulate);
             return;
         }
 
-        var job = new Job(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, tiles, threads);
+        var job = new Job(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, tiles, threads, accumulate);
         Parallel.For(0, threads, job.Run);
     }
 
     /// <summary>The arguments of one parallel product; pointers cannot be captured by a lambda.</summary>
-    private sealed class Job(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int rowBlocks, int tiles, int threads)
+    private sealed class Job(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int rowBlocks, int tiles, int threads, bool accumulate)
     {
         public void Run(int thread) =>
-            RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, (int)((long)tiles * thread / threads), (int)((long)tiles * (thread + 1) / threads));
+            RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, (int)((long)tiles * thread / threads), (int)((long)tiles * (thread + 1) / threads), accumulate);
     }
 
-    private static void RunTiles(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int rowBlocks, int firstTile, int endTile)
+    private static void RunTiles(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int rowBlocks, int firstTile, int endTile, bool accumulateIntoC)
     {
         for (int depth = 0; depth < k; depth += DepthBlock)
         {
             int depthCount = Math.Min(DepthBlock, k - depth);
-            bool accumulate = depth > 0;
+            bool accumulate = accumulateIntoC || depth > 0;
             for (int tile = firstTile; tile < endTile; tile++)
             {
                 int panel = tile / rowBlocks, row = tile % rowBlocks * RowBlock, column = panel * ColumnBlock;

@@ -218,13 +218,13 @@ internal static unsafe class SruKernel
         {
             if (parts == 1)
             {
-                BackwardRange<V, TWeights, TTanh>(a, 0, a.Batch, totals);
+                BackwardRange<V, TWeights, TTanh>(a, 0, 0, a.Batch, totals);
             }
             else
             {
                 SruKernelArguments shared = a;
                 nint sums = (nint)totals;
-                Parallel.For(0, parts, part => BackwardRange<V, TWeights, TTanh>(shared, PartStart(shared.Batch, part, parts),
+                Parallel.For(0, parts, part => BackwardRange<V, TWeights, TTanh>(shared, part, PartStart(shared.Batch, part, parts),
                     PartStart(shared.Batch, part + 1, parts), (double*)sums + (long)part * 2 * gateWidth));
             }
 
@@ -247,10 +247,14 @@ internal static unsafe class SruKernel
         }
     }
 
-    /// <summary>The backward for sequences [first, end), adding their bias (and v) gradients into <paramref name="total"/> [2 · 2DH].</summary>
+    /// <summary>
+    /// The backward for sequences [first, end) (part <paramref name="part"/> of the batch), adding their bias (and v)
+    /// gradients into <paramref name="total"/> [2 · 2DH]. With a <see cref="SruKernelArguments.StepSink"/>, dL/du goes into
+    /// a part-local buffer of one step, handed to the sink after each step, instead of into GradU.
+    /// </summary>
     // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRange<V, TWeights, TTanh>(in SruKernelArguments a, int firstSequence, int endSequence, double* total)
+    private static void BackwardRange<V, TWeights, TTanh>(in SruKernelArguments a, int part, int firstSequence, int endSequence, double* total)
         where V : unmanaged, IFloatVector<V>
         where TWeights : IKernelFlag
         where TTanh : IKernelFlag
@@ -263,6 +267,8 @@ internal static unsafe class SruKernel
         float* carry = (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float));
         // Bias (then v) gradients: summed over the part's sequences in float for one step, then over steps in double.
         float* stepSum = (float*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(float));
+        ISruStepSink? sink = a.StepSink;
+        float* stepGradU = sink is null ? null : (float*)NativeMemory.Alloc((nuint)(endSequence - firstSequence) * (nuint)dirs * (nuint)blocks * (nuint)hidden, sizeof(float));
         try
         {
             long plane = (long)batch * dirs * hidden;
@@ -279,7 +285,7 @@ internal static unsafe class SruKernel
                     {
                         long row = ((long)StepAt(p, d, steps) * batch + b) * dirs + d;
                         float* ur = a.U + row * uRow;
-                        float* gr = a.GradU + row * uRow;
+                        float* gr = stepGradU == null ? a.GradU + row * uRow : stepGradU + ((long)(b - firstSequence) * dirs + d) * uRow;
                         float* s = null, gs = null;
                         switch (a.Skip)
                         {
@@ -313,10 +319,12 @@ internal static unsafe class SruKernel
 
                 for (int j = 0; j < sums; j++)
                     total[j] += stepSum[j];
+                sink?.StepDone(part, p, firstSequence, endSequence, stepGradU);
             }
         }
         finally
         {
+            NativeMemory.Free(stepGradU);
             NativeMemory.Free(zeros);
             NativeMemory.Free(carry);
             NativeMemory.Free(stepSum);

@@ -51,4 +51,10 @@ internal unsafe struct SruKernelArguments
 
     /// <summary>dL/dskip, written when <see cref="Skip"/> is <see cref="SruSkip.External"/>.</summary>
     public float* GradSkip;
+
+    /// <summary>
+    /// For a backward fused with the projection's (one direction only): receives dL/du step by step, part by part,
+    /// while it is still in cache; <see cref="GradU"/> is then not written. Null for the plain backward.
+    /// </summary>
+    public ISruStepSink? StepSink;
 }

@@ -1,0 +1,103 @@
+using Microsoft.ML.Sru.Runtime;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Sru.Model.Kernels;
+
+/// <summary>
+/// A one-direction SRU layer, projection and recurrence, as one TorchSharp autograd function: the forward is
+/// U = X·W (<see cref="Sgemm512"/>) and <see cref="SruKernel.Forward"/>; the backward runs <see cref="SruKernel.Backward"/>
+/// with a <see cref="ProjectionGradientSink"/>, so that dL/du never goes to memory whole, and the skip gradient (skip = X)
+/// is added into dX in place rather than by a separate autograd sum.
+/// Arguments to <c>apply</c>: x [T·B, I] and w [I, k·H] contiguous float32 on the CPU, bias [2·H], the cell-state
+/// weights [2·H] or null, the <see cref="SruSkip"/> source (<see cref="SruSkip.External"/> meaning x itself, I = H),
+/// the <see cref="SruActivation"/>, T and H. Returns h [T, B, 1, H].
+/// </summary>
+/// <remarks>TorchSharp keeps one shared instance per function type, so this class must stay stateless.</remarks>
+internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerFunction>
+{
+    private const string SkipKey = "skip", ActivationKey = "activation", CellWeightsKey = "cellWeights", StepsKey = "steps", InputGradientKey = "x.requires_grad";
+
+    public override string Name => nameof(SruLayerFunction);
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var x = (Tensor)vars[0];
+        var w = (Tensor)vars[1];
+        var bias = (Tensor)vars[2];
+        var cellWeights = vars[3] as Tensor;
+        var skip = (SruSkip)vars[4];
+        var activation = (SruActivation)vars[5];
+        long steps = (long)vars[6];
+        int hidden = (int)vars[7];
+        long batch = x.shape[0] / steps;
+        long blocks = w.shape[1] / hidden;
+
+        Tensor u = FusedMatMul.Run(x, w).view(steps, batch, 1, blocks, hidden);
+        Tensor states = TensorPool.Empty(steps, batch, 1, hidden);
+        Tensor? external = skip == SruSkip.External ? x.view(steps, batch, 1, hidden) : null;
+        Tensor h = FusedSruRecurrence.RunForward(u, bias, cellWeights, external, skip, activation, states);
+        ctx.save_for_backward(new List<Tensor> { x, w, u, bias, cellWeights!, states });
+        ctx.save_data(SkipKey, skip);
+        ctx.save_data(ActivationKey, activation);
+        ctx.save_data(CellWeightsKey, cellWeights is not null);
+        ctx.save_data(StepsKey, steps);
+        ctx.save_data(InputGradientKey, x.requires_grad);
+        return h;
+    }
+
+    public override unsafe List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        using var scope = NewDisposeScope();
+        List<Tensor> saved = ctx.get_saved_variables();
+        Tensor x = saved[0], w = saved[1], u = saved[2], bias = saved[3], states = saved[5];
+        Tensor? cellWeights = (bool)ctx.get_data(CellWeightsKey) ? saved[4] : null;
+        var skip = (SruSkip)ctx.get_data(SkipKey);
+        var activation = (SruActivation)ctx.get_data(ActivationKey);
+        bool inputGradient = (bool)ctx.get_data(InputGradientKey);
+        int steps = (int)(long)ctx.get_data(StepsKey);
+        int rows = (int)x.shape[0], inputSize = (int)x.shape[1], width = (int)w.shape[1];
+        int batch = rows / steps, hidden = (int)u.shape[4];
+
+        // The kernel writes dL/dskip into dX's rows when the skip is x itself, so dX is needed then in any case.
+        Tensor? gradX = inputGradient || skip == SruSkip.External ? TensorPool.Empty(rows, inputSize) : null;
+        Tensor? weightTransposed = gradX is null ? null : w.t().contiguous();
+        Tensor gradW = empty(inputSize, width);
+        Tensor gradBias = empty_like(bias);
+        Tensor? gradCellWeights = cellWeights is null ? null : empty_like(cellWeights);
+        int parts = SruKernel.PartsFor(steps, batch, 1, hidden);
+        float* gradWParts = (float*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)parts * (nuint)inputSize * (nuint)width, sizeof(float));
+        try
+        {
+            var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
+                gradX is null ? null : TensorMemory.Pointer(gradX), skip == SruSkip.External, gradWParts, batch, inputSize, width);
+            FusedSruRecurrence.RunBackward(u, bias, cellWeights, skip == SruSkip.External ? x : null, skip, activation, states, grad_output.contiguous(),
+                gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink);
+
+            // The parts' dW, added in a fixed order.
+            float* target = TensorMemory.Pointer(gradW);
+            long size = (long)inputSize * width;
+            new Span<float>(gradWParts, (int)size).CopyTo(new Span<float>(target, (int)size));
+            for (int part = 1; part < parts; part++)
+            {
+                var sum = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(new Span<float>(target, (int)size));
+                var add = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(new ReadOnlySpan<float>(gradWParts + part * size, (int)size));
+                for (int j = 0; j < sum.Length; j++)
+                    sum[j] += add[j];
+                for (long j = (long)sum.Length * System.Numerics.Vector<float>.Count; j < size; j++)
+                    target[j] += gradWParts[part * size + j];
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(gradWParts);
+        }
+
+        scope.MoveToOuter(gradW, gradBias);
+        if (gradX is not null)
+            scope.MoveToOuter(gradX);
+        if (gradCellWeights is not null)
+            scope.MoveToOuter(gradCellWeights);
+        // One entry per forward argument: null for x when it needs no gradient, for absent tensors and the settings.
+        return new List<Tensor> { inputGradient ? gradX! : null!, gradW, gradBias, gradCellWeights!, null!, null!, null!, null! };
+    }
+}
