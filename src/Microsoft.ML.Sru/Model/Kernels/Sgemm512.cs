@@ -165,7 +165,15 @@ internal static unsafe class Sgemm512
                 }
                 else
                 {
-                    for (int r = row; r < m; r++, aTile += a.RowStride, cTile += cRowStride)
+                    int r = row;
+                    if (r + 4 <= m)
+                    {
+                        Kernel4x32(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
+                        r += 4;
+                        aTile += 4 * a.RowStride;
+                        cTile += 4 * cRowStride;
+                    }
+                    for (; r < m; r++, aTile += a.RowStride, cTile += cRowStride)
                         Kernel1x32(aTile, a.ColumnStride, bTile, bRowStride, cTile, depthCount, accumulate);
                 }
             }
@@ -218,6 +226,41 @@ internal static unsafe class Sgemm512
         Store(c + 5 * crs, c50, c51, accumulate);
         Store(c + 6 * crs, c60, c61, accumulate);
         Store(c + 7 * crs, c70, c71, accumulate);
+    }
+
+    /// <summary>
+    /// Four of the last rows of C when m is not a multiple of 8 (m = 28 time steps in single-row scoring, I = 28 in a
+    /// first layer's dW): eight independent accumulators keep both FMA units busy, which one row's two cannot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x32(float* a, long ars, long acs, float* b, long brs, float* c, long crs, int depth, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        float* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
+        for (int kk = 0; kk < depth; kk++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            b += brs;
+            long o = kk * acs;
+            var x = Vector512.Create(a0[o]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[o]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[o]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[o]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+        }
+
+        Store(c, c00, c01, accumulate);
+        Store(c + crs, c10, c11, accumulate);
+        Store(c + 2 * crs, c20, c21, accumulate);
+        Store(c + 3 * crs, c30, c31, accumulate);
     }
 
     /// <summary>The last rows of C when m is not a multiple of 8.</summary>
