@@ -45,10 +45,7 @@ internal sealed class TrainingLoop
         // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
         var parameters = network.parameters().ToArray();
-        // AdamW decays the weights apart from the gradient step; without decay plain Adam keeps the established behaviour.
-        using optim.Optimizer optimizer = _options.WeightDecay > 0
-            ? optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay)
-            : optim.Adam(parameters, _options.LearningRate);
+        using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm);
         using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
         var random = new Random(_seed);
         int[] order = Enumerable.Range(0, set.RowCount).ToArray();
@@ -82,19 +79,16 @@ internal sealed class TrainingLoop
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
                 var (features, labels) = set.Gather(order.AsSpan(start, rows));
                 learningRate = schedule.RateAt((long)(epoch - 1) * stepsPerEpoch + step);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = learningRate;
+                update.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
                 Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
                 Tensor y = tensor(labels, new long[] { rows }, device: _device);
                 Tensor logits = network.forward(x);
                 Tensor loss = nn.functional.cross_entropy(logits, y);
-                optimizer.zero_grad();
+                update.ZeroGradients();
                 loss.backward();
-                if (_options.GradientClipNorm > 0)
-                    nn.utils.clip_grad_norm_(parameters, _options.GradientClipNorm);
-                optimizer.step();
+                update.Step();
 
                 float lossValue = loss.item<float>();
                 if (!float.IsFinite(lossValue))
