@@ -44,7 +44,7 @@ internal sealed class TrainCommand
 
     private readonly Option<bool> _blog = new("--blog")
     {
-        Description = "The blog's settings: batch 128, learning rate 0.01, no decay (--learning-rate-decay 1), clip 1. Options given explicitly win.",
+        Description = "The blog's settings: 2 layers of 128, batch 128, learning rate 0.01, constant (Step schedule with --learning-rate-decay 1), clip 1. Options given explicitly win.",
     };
 
     private readonly Option<bool> _pixelByPixel = new("--pixel-by-pixel")
@@ -114,8 +114,11 @@ internal sealed class TrainCommand
         RecurrentTrainerOptions options = RecurrentTrainers.CreateOptions(kind);
         if (parse.GetValue(_blog))
         {
+            options.NumberOfLayers = 2;
+            options.HiddenSize = 128;
             options.BatchSize = 128;
             options.LearningRate = 0.01f;
+            options.LearningRateSchedule = LearningRateSchedule.Step;
             options.LearningRateDecay = 1f;
             options.GradientClipNorm = 1f;
         }

@@ -52,7 +52,14 @@ internal sealed class RecurrentTraining
         return new Result(model, _monitor.History, clock.Elapsed);
     }
 
-    /// <summary>"SRU on MNIST: 2 × 128, batch 32, rate 0.005 (× 0.5 per epoch), clip 1, 3 epochs of 28 steps × 28 values".</summary>
+    /// <summary>"SRU on MNIST: 3 × 128, batch 32, rate 0.005 (cosine), clip 1, 3 epochs of 28 steps × 28 values".</summary>
     public static string Describe(string model, string dataset, RecurrentTrainerOptions o, int featureCount) => string.Create(CultureInfo.InvariantCulture,
-        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{(o.LearningRateDecay < 1 ? $" (× {o.LearningRateDecay:G3} per epoch)" : "")}, clip {o.GradientClipNorm:G3}, {o.MaxEpoch} epoch{(o.MaxEpoch == 1 ? "" : "s")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
+        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{Schedule(o)}, clip {o.GradientClipNorm:G3}, {o.MaxEpoch} epoch{(o.MaxEpoch == 1 ? "" : "s")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
+
+    private static string Schedule(RecurrentTrainerOptions o) => o.LearningRateSchedule switch
+    {
+        LearningRateSchedule.Step when o.LearningRateDecay < 1 => string.Create(CultureInfo.InvariantCulture, $" (× {o.LearningRateDecay:G3} per epoch)"),
+        LearningRateSchedule.Cosine => " (cosine)",
+        _ => "",
+    } + (o.WarmupSteps > 0 ? string.Create(CultureInfo.InvariantCulture, $", warm-up {o.WarmupSteps} steps") : "");
 }

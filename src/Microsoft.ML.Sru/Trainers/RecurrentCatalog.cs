@@ -16,11 +16,11 @@ public static class RecurrentCatalog
     /// <param name="featureColumnName">Fixed-size vector of Single.</param>
     /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
     /// <param name="hiddenSize">Width of each recurrent layer.</param>
-    /// <param name="numberOfLayers">Number of stacked layers.</param>
+    /// <param name="numberOfLayers">Number of stacked layers. Default 3 for the SRU (see <see cref="SruTrainer.Options"/>).</param>
     /// <param name="maxEpoch">Passes over the training data.</param>
     public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        int hiddenSize = 128, int numberOfLayers = 3, int maxEpoch = 3)
         => Sru(catalog, Simple(new SruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="SruTrainer"/> with every option.</summary>

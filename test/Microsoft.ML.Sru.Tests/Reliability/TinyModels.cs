@@ -42,6 +42,8 @@ internal static class TinyModels
         options.MaxEpoch = epochs;
         options.BatchSize = 32;
         options.LearningRate = 0.01f;
+        // The Step schedule (the SRU's default before Cosine), which the saved fixtures were trained with.
+        options.LearningRateSchedule = LearningRateSchedule.Step;
         options.LogEveryNSteps = 1000;
         return options;
     }

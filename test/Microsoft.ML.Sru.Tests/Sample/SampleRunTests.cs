@@ -44,7 +44,7 @@ public sealed class SampleRunTests
         string stdout = SampleProcess.RunOk("train", "--limit", "300", "--epochs", "1", "--hidden-size", "16", "--log-every-n-steps", "5",
             "--output", output, "--plots", plots);
 
-        StringAssert.Contains(stdout, "SRU on MNIST: 2 × 16, batch 32");
+        StringAssert.Contains(stdout, "SRU on MNIST: 3 × 16, batch 32, rate 0.005 (cosine)");
         StringAssert.Contains(stdout, "epoch 1/1 step 5/10: loss ", "a plain progress line every 5 of the 10 steps (300 rows / batch 32)");
         StringAssert.Contains(stdout, "epoch 1/1 done: loss ");
         StringAssert.Contains(stdout, "Test accuracy: ");

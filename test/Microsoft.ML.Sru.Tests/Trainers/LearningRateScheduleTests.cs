@@ -60,7 +60,7 @@ public sealed class LearningRateScheduleTests
     }
 
     [TestMethod]
-    public void Training_reports_the_default_step_schedules_rate_for_every_step_of_each_epoch()
+    public void Training_reports_the_step_schedules_rate_for_every_step_of_each_epoch()
     {
         var options = TinyModels.Sru(epochs: 3);
         options.LearningRateDecay = 0.5f;

@@ -11,7 +11,7 @@ public sealed class MnistAccuracyTests
     [TestMethod]
     [TestCategory("RealData")]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void Sru_with_default_options_reaches_98_percent_on_MNIST_in_three_epochs()
+    public void Sru_with_default_options_reaches_98_5_percent_on_MNIST_in_three_epochs()
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
@@ -24,7 +24,7 @@ public sealed class MnistAccuracyTests
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
         TestContext.WriteLine($"SRU, defaults, 3 epochs: test accuracy {metrics.MicroAccuracy:P2} in {clock.Elapsed.TotalSeconds:F1} s");
 
-        // The goal is 98.5 %; the floor sits under it so that the test stays stable.
-        Assert.IsGreaterThanOrEqualTo(0.98, metrics.MicroAccuracy);
+        // The goal: 98.5 %. The defaults measured 98.85–98.99 % over seeds 1–3 in the sample.
+        Assert.IsGreaterThanOrEqualTo(0.985, metrics.MicroAccuracy);
     }
 }

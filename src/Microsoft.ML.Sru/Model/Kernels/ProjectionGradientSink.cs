@@ -1,29 +1,40 @@
+using System.Runtime.InteropServices;
+
 namespace Microsoft.ML.Sru.Model.Kernels;
 
 /// <summary>
 /// The projection's gradients, dW = X^T·dU and dX = dU·W^T, taken step by step from the recurrence backward
 /// (<see cref="ISruStepSink"/>) while each step's dL/du (a few hundred KB) is still in cache, instead of writing all of
-/// dU ([T·B, k·H], several MB) to memory and reading it back twice. Each part of the batch split adds into its own dW,
-/// summed afterwards in a fixed order, so results do not depend on thread timing.
+/// dU ([T·B, k·H], several MB) to memory and reading it back twice. dX is taken every step; for dW, a part gathers a few
+/// steps' rows of dU and X first (at least <see cref="MinimumChunkRows"/>), so that each product runs deep enough to
+/// pay for reading and writing dW, also when a part holds only a few sequences. Each part of the batch split adds into
+/// its own dW, summed afterwards in a fixed order, so results do not depend on thread timing.
 /// </summary>
-internal sealed unsafe class ProjectionGradientSink : ISruStepSink
+internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
 {
+    /// <summary>Rows of dU a part gathers before it adds X^T·dU into its dW.</summary>
+    public const int MinimumChunkRows = 128;
+
     private readonly float* _input;
     private readonly float* _weightTransposed;
     private readonly float* _gradInput;
     private readonly float* _gradWeightParts;
-    private readonly int _batch, _inputSize, _width;
+    private readonly int _batch, _inputSize, _width, _chunkRows;
     private readonly bool _gradInputHoldsSkip;
+    private readonly float* _chunks;
+    private readonly int[] _filled;
 
     /// <param name="input">X [T·B, I].</param>
     /// <param name="weightTransposed">W^T [k·H, I], contiguous; null when no dX is wanted.</param>
     /// <param name="gradInput">dX [T·B, I]; null when no dX is wanted.</param>
     /// <param name="gradInputHoldsSkip">Whether the recurrence has already written dL/dskip into dX's rows (skip = X): the product is then added.</param>
     /// <param name="gradWeightParts">dW per part, [parts, I, k·H], zeroed.</param>
+    /// <param name="parts">Parts of the batch split.</param>
     /// <param name="batch">B.</param>
     /// <param name="inputSize">I.</param>
     /// <param name="width">k·H, the columns of U.</param>
-    public ProjectionGradientSink(float* input, float* weightTransposed, float* gradInput, bool gradInputHoldsSkip, float* gradWeightParts, int batch, int inputSize, int width)
+    public ProjectionGradientSink(float* input, float* weightTransposed, float* gradInput, bool gradInputHoldsSkip, float* gradWeightParts,
+        int parts, int batch, int inputSize, int width)
     {
         _input = input;
         _weightTransposed = weightTransposed;
@@ -33,6 +44,11 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink
         _batch = batch;
         _inputSize = inputSize;
         _width = width;
+        int partRows = (batch + parts - 1) / parts;
+        // Whole steps per chunk, enough for MinimumChunkRows rows: a chunk never splits a step.
+        _chunkRows = (MinimumChunkRows + partRows - 1) / partRows * partRows;
+        _chunks = (float*)NativeMemory.Alloc((nuint)parts * (nuint)_chunkRows * (nuint)(width + inputSize), sizeof(float));
+        _filled = new int[parts];
     }
 
     public void StepDone(int part, int step, int firstSequence, int endSequence, float* gradU)
@@ -40,12 +56,28 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink
         int rows = endSequence - firstSequence;
         long firstRow = (long)step * _batch + firstSequence;
         // Each part runs on its own thread already: the products stay on it.
-        Sgemm512.Multiply(new StridedMatrix(_input + firstRow * _inputSize, 1, _inputSize), new StridedMatrix(gradU, _width, 1),
-            _gradWeightParts + (long)part * _inputSize * _width, _inputSize, rows, _width, singleThreaded: true, accumulate: true);
         if (_gradInput != null)
         {
             Sgemm512.Multiply(new StridedMatrix(gradU, _width, 1), new StridedMatrix(_weightTransposed, _inputSize, 1),
                 _gradInput + firstRow * _inputSize, rows, _width, _inputSize, singleThreaded: true, accumulate: _gradInputHoldsSkip);
         }
+
+        // The part's chunk: dU rows, then X rows, side by side in one block.
+        float* gradUChunk = _chunks + (long)part * _chunkRows * (_width + _inputSize);
+        float* inputChunk = gradUChunk + (long)_chunkRows * _width;
+        int filled = _filled[part];
+        new ReadOnlySpan<float>(gradU, rows * _width).CopyTo(new Span<float>(gradUChunk + (long)filled * _width, rows * _width));
+        new ReadOnlySpan<float>(_input + firstRow * _inputSize, rows * _inputSize).CopyTo(new Span<float>(inputChunk + (long)filled * _inputSize, rows * _inputSize));
+        filled += rows;
+        // Steps arrive from the last to the first: step 0 ends the part's backward.
+        if (filled + rows > _chunkRows || step == 0)
+        {
+            Sgemm512.Multiply(new StridedMatrix(inputChunk, 1, _inputSize), new StridedMatrix(gradUChunk, _width, 1),
+                _gradWeightParts + (long)part * _inputSize * _width, _inputSize, filled, _width, singleThreaded: true, accumulate: true);
+            filled = 0;
+        }
+        _filled[part] = filled;
     }
+
+    public void Dispose() => NativeMemory.Free(_chunks);
 }

@@ -68,8 +68,8 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         float* gradWParts = (float*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)parts * (nuint)inputSize * (nuint)width, sizeof(float));
         try
         {
-            var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
-                gradX is null ? null : TensorMemory.Pointer(gradX), skip == SruSkip.External, gradWParts, batch, inputSize, width);
+            using var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
+                gradX is null ? null : TensorMemory.Pointer(gradX), skip == SruSkip.External, gradWParts, parts, batch, inputSize, width);
             FusedSruRecurrence.RunBackward(u, bias, cellWeights, skip == SruSkip.External ? x : null, skip, activation, states, grad_output.contiguous(),
                 gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink);
 
