@@ -161,27 +161,59 @@ internal static unsafe class Sgemm512
                 float* cTile = c + row * cRowStride + column;
                 if (row + RowBlock <= m)
                 {
-                    Kernel8x32(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
+                    Kernel<EightRows>(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
                 }
                 else
                 {
                     int r = row;
                     if (r + 4 <= m)
                     {
-                        Kernel4x32(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
+                        Kernel<FourRows>(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
                         r += 4;
                         aTile += 4 * a.RowStride;
                         cTile += 4 * cRowStride;
                     }
                     for (; r < m; r++, aTile += a.RowStride, cTile += cRowStride)
-                        Kernel1x32(aTile, a.ColumnStride, bTile, bRowStride, cTile, depthCount, accumulate);
+                        Kernel<OneRow>(aTile, a.RowStride, a.ColumnStride, bTile, bRowStride, cTile, cRowStride, depthCount, accumulate);
                 }
             }
         }
     }
 
+    /// <summary>How many rows of C a micro-kernel call computes: a type, so that the JIT compiles one loop per count.</summary>
+    private interface IRowCount
+    {
+        static abstract int Rows { get; }
+    }
+
+    /// <summary>A full row block.</summary>
+    private readonly struct EightRows : IRowCount
+    {
+        public static int Rows => 8;
+    }
+
+    /// <summary>
+    /// Four of the last rows when m is not a multiple of 8 (m = 28 time steps in single-row scoring, I = 28 in a first
+    /// layer's dW): eight independent accumulators keep both FMA units busy, which one row's two cannot.
+    /// </summary>
+    private readonly struct FourRows : IRowCount
+    {
+        public static int Rows => 4;
+    }
+
+    /// <summary>One remaining row.</summary>
+    private readonly struct OneRow : IRowCount
+    {
+        public static int Rows => 1;
+    }
+
+    /// <summary>
+    /// C[0..R, 0..32) (+)= A[0..R, 0..depth)·B[0..depth, 0..32) in 2·R zmm accumulators, R = <typeparamref name="TRows"/>.Rows;
+    /// the row guards are constants per instantiation, so each count compiles to straight-line code.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(float* a, long ars, long acs, float* b, long brs, float* c, long crs, int depth, bool accumulate)
+    private static void Kernel<TRows>(float* a, long ars, long acs, float* b, long brs, float* c, long crs, int depth, bool accumulate)
+        where TRows : struct, IRowCount
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -195,87 +227,49 @@ internal static unsafe class Sgemm512
             var x = Vector512.Create(a0[o]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
             c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a1[o]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[o]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[o]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a4[o]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
-            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a5[o]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
-            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a6[o]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
-            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a7[o]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
-            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            if (TRows.Rows >= 4)
+            {
+                x = Vector512.Create(a1[o]);
+                c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+                c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                x = Vector512.Create(a2[o]);
+                c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+                c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                x = Vector512.Create(a3[o]);
+                c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+                c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            }
+            if (TRows.Rows == 8)
+            {
+                x = Vector512.Create(a4[o]);
+                c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+                c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+                x = Vector512.Create(a5[o]);
+                c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+                c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+                x = Vector512.Create(a6[o]);
+                c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+                c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                x = Vector512.Create(a7[o]);
+                c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+                c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            }
         }
 
         Store(c, c00, c01, accumulate);
-        Store(c + crs, c10, c11, accumulate);
-        Store(c + 2 * crs, c20, c21, accumulate);
-        Store(c + 3 * crs, c30, c31, accumulate);
-        Store(c + 4 * crs, c40, c41, accumulate);
-        Store(c + 5 * crs, c50, c51, accumulate);
-        Store(c + 6 * crs, c60, c61, accumulate);
-        Store(c + 7 * crs, c70, c71, accumulate);
-    }
-
-    /// <summary>
-    /// Four of the last rows of C when m is not a multiple of 8 (m = 28 time steps in single-row scoring, I = 28 in a
-    /// first layer's dW): eight independent accumulators keep both FMA units busy, which one row's two cannot.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x32(float* a, long ars, long acs, float* b, long brs, float* c, long crs, int depth, bool accumulate)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        float* a0 = a, a1 = a + ars, a2 = a + 2 * ars, a3 = a + 3 * ars;
-        for (int kk = 0; kk < depth; kk++)
+        if (TRows.Rows >= 4)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            b += brs;
-            long o = kk * acs;
-            var x = Vector512.Create(a0[o]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a1[o]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[o]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[o]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            Store(c + crs, c10, c11, accumulate);
+            Store(c + 2 * crs, c20, c21, accumulate);
+            Store(c + 3 * crs, c30, c31, accumulate);
         }
-
-        Store(c, c00, c01, accumulate);
-        Store(c + crs, c10, c11, accumulate);
-        Store(c + 2 * crs, c20, c21, accumulate);
-        Store(c + 3 * crs, c30, c31, accumulate);
-    }
-
-    /// <summary>The last rows of C when m is not a multiple of 8.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel1x32(float* a, long acs, float* b, long brs, float* c, int depth, bool accumulate)
-    {
-        Vector512<float> c0 = default, c1 = default;
-        for (int kk = 0; kk < depth; kk++, b += brs)
+        if (TRows.Rows == 8)
         {
-            var x = Vector512.Create(a[kk * acs]);
-            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
-            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
+            Store(c + 4 * crs, c40, c41, accumulate);
+            Store(c + 5 * crs, c50, c51, accumulate);
+            Store(c + 6 * crs, c60, c61, accumulate);
+            Store(c + 7 * crs, c70, c71, accumulate);
         }
-
-        Store(c, c0, c1, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
