@@ -26,10 +26,12 @@ internal static class AccuracyTable
     };
 
     /// <summary>
-    /// The SRU options the table calls best, chosen on MNIST in 10 epochs (see the README): bidirectional layers beat the
-    /// 2017 defaults, three layers, hidden size 256, dropout 0.1, and the 2.x gates with layer norm.
+    /// The SRU options the table calls best, chosen on MNIST in 10 epochs (see the README): bidirectional layers, two of
+    /// them, with the Step schedule (rate × 0.7 per epoch in ten-epoch runs), beat the then 2017 defaults, three layers,
+    /// hidden size 256, dropout 0.1, the 2.x gates with layer norm, and bidirectional with three layers and the cosine
+    /// schedule. Spelled out, so that the row does not move with the SRU's defaults.
     /// </summary>
-    public static SruTrainer.Options BestSru() => new() { Bidirectional = true };
+    public static SruTrainer.Options BestSru() => new() { Bidirectional = true, NumberOfLayers = 2, LearningRateSchedule = LearningRateSchedule.Step };
 
     private static T ForEpochs<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
