@@ -137,7 +137,7 @@ internal static unsafe class Sgemm512
         }
 
         var job = new Job(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, tiles, threads, accumulate);
-        Parallel.For(0, threads, job.Run);
+        KernelThreads.For(threads, job.Run);
     }
 
     /// <summary>The arguments of one parallel product; pointers cannot be captured by a lambda.</summary>

@@ -143,7 +143,7 @@ internal static unsafe class SruKernel
             return;
         }
         SruKernelArguments shared = a;
-        Parallel.For(0, parts, part =>
+        KernelThreads.For(parts, part =>
             ForwardRange<V, TWeights, TTanh>(shared, PartStart(shared.Batch, part, parts), PartStart(shared.Batch, part + 1, parts)));
     }
 
@@ -224,7 +224,7 @@ internal static unsafe class SruKernel
             {
                 SruKernelArguments shared = a;
                 nint sums = (nint)totals;
-                Parallel.For(0, parts, part => BackwardRange<V, TWeights, TTanh>(shared, part, PartStart(shared.Batch, part, parts),
+                KernelThreads.For(parts, part => BackwardRange<V, TWeights, TTanh>(shared, part, PartStart(shared.Batch, part, parts),
                     PartStart(shared.Batch, part + 1, parts), (double*)sums + (long)part * 2 * gateWidth));
             }
 

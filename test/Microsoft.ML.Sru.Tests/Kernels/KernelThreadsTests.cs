@@ -1,0 +1,58 @@
+using Microsoft.ML.Sru.Model.Kernels;
+
+namespace Microsoft.ML.Sru.Tests.Kernels;
+
+[TestClass]
+public sealed class KernelThreadsTests
+{
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void Every_part_runs_once_and_all_have_finished_on_return(int parts)
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            var runs = new int[parts];
+            KernelThreads.For(parts, part =>
+            {
+                Thread.SpinWait(200);
+                Interlocked.Increment(ref runs[part]);
+            });
+            CollectionAssert.AreEqual(Enumerable.Repeat(1, parts).ToArray(), runs, $"round {round}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    public void An_exception_in_either_part_reaches_the_caller_after_both_parts_end(int failing)
+    {
+        int finished = 0;
+        var e = Assert.Throws<AggregateException>(() => KernelThreads.For(2, part =>
+        {
+            if (part == failing)
+                throw new InvalidOperationException($"part {part}");
+            Thread.Sleep(20);
+            Interlocked.Increment(ref finished);
+        }));
+        Assert.AreEqual($"part {failing}", e.InnerExceptions.Single().Message);
+        Assert.AreEqual(1, finished, "the other part ran to its end before the call returned");
+        // The worker is free again.
+        int ran = 0;
+        KernelThreads.For(2, _ => Interlocked.Increment(ref ran));
+        Assert.AreEqual(2, ran);
+    }
+
+    [TestMethod]
+    public void Calls_from_several_threads_at_once_and_nested_calls_all_complete()
+    {
+        long total = 0;
+        Parallel.For(0, 8, _ =>
+        {
+            for (int i = 0; i < 100; i++)
+                KernelThreads.For(2, outer => KernelThreads.For(2, inner => Interlocked.Increment(ref total)));
+        });
+        Assert.AreEqual(8 * 100 * 2 * 2, total);
+    }
+}
