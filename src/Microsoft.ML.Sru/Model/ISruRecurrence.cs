@@ -33,6 +33,8 @@ internal interface ISruRecurrence
     /// <param name="activation">g.</param>
     /// <param name="steps">T.</param>
     /// <param name="hidden">H.</param>
-    /// <returns>h: [T, B, 1, H], or null.</returns>
-    Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, Kernels.SruSkip skip, SruActivation activation, long steps, int hidden) => null;
+    /// <param name="lastStepOnly">Whether only the last step's h is wanted (a last layer whose other steps nobody reads).</param>
+    /// <returns>h: [T, B, 1, H], or the last step's [B, 1, H] with <paramref name="lastStepOnly"/>; or null.</returns>
+    Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, Kernels.SruSkip skip, SruActivation activation, long steps, int hidden,
+        bool lastStepOnly = false) => null;
 }

@@ -37,11 +37,17 @@ internal sealed class SruEncoder : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         Tensor h = input;
+        if (!_bidirectional)
+        {
+            // The head reads the last step only, so the last layer computes only that.
+            for (int i = 0; i < layers.Count - 1; i++)
+                h = layers[i].forward(h);
+            return layers[layers.Count - 1].ForwardLastStep(h);
+        }
+
         foreach (SruLayer layer in layers)
             h = layer.forward(h);
         Tensor last = h.select(0, h.shape[0] - 1);
-        if (!_bidirectional)
-            return last;
         return cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
     }
 }

@@ -67,7 +67,12 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>
     public ISruRecurrence Recurrence { get; set; } = Kernels.FusedSruRecurrence.Instance;
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Run(input, lastStepOnly: false);
+
+    /// <summary>The output of the last step alone, [B, D·H]: for a last layer whose other steps nobody reads.</summary>
+    public Tensor ForwardLastStep(Tensor input) => Run(input, lastStepOnly: true);
+
+    private Tensor Run(Tensor input, bool lastStepOnly)
     {
         long steps = input.shape[0], batch = input.shape[1];
         int directions = _cell.Directions;
@@ -78,9 +83,10 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         bool dropout = training && _dropout > 0;
         Tensor h;
         if (directions == 1 && !dropout && FusableSkip(x, input) is { } source
-            && Recurrence.ForwardLayer(rows, weight, bias, weight_c, source, _cell.Activation, steps, _hiddenSize) is { } fused)
+            && Recurrence.ForwardLayer(rows, weight, bias, weight_c, source, _cell.Activation, steps, _hiddenSize, lastStepOnly) is { } fused)
         {
-            h = fused;
+            // The fused layer computes only the last step's h when that is all that is wanted.
+            h = lastStepOnly ? fused.reshape(batch, _hiddenSize) : fused.reshape(steps, batch, _hiddenSize);
         }
         else
         {
@@ -90,8 +96,11 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
             h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation);
             if (dropout)
                 h = DropOut(h, skip, batch);
+            h = h.reshape(steps, batch, directions * _hiddenSize);
+            if (lastStepOnly)
+                h = h.select(0, steps - 1);
         }
-        h = h.reshape(steps, batch, directions * _hiddenSize);
+        // Per row, so the same on the last step alone.
         if (layer_norm is not null && _cell.LayerNorm == SruLayerNorm.AfterRecurrence)
             h = layer_norm.forward(h);
         return h;

@@ -36,6 +36,9 @@ internal static unsafe partial class TensorPool
     /// <summary>Every block the pool allocated and has not freed, idle or in a tensor, with its size.</summary>
     private static readonly Dictionary<nint, long> BlockSizes = new();
 
+    /// <summary>The blocks handed out and not yet returned: a block can come back only once.</summary>
+    private static readonly HashSet<nint> InUse = new();
+
     private static int s_openCount;
     private static long s_idleBytes;
 
@@ -90,12 +93,17 @@ internal static unsafe partial class TensorPool
             if (IdleBlocks.TryGetValue(bytes, out var idle) && idle.Count > 0)
             {
                 s_idleBytes -= bytes;
-                return idle.Pop();
+                nint reused = idle.Pop();
+                InUse.Add(reused);
+                return reused;
             }
         }
         nint block = (nint)SystemMemory.AlignedAlloc((nuint)bytes, Alignment);
         lock (Gate)
+        {
             BlockSizes.Add(block, bytes);
+            InUse.Add(block);
+        }
         return block;
     }
 
@@ -103,7 +111,7 @@ internal static unsafe partial class TensorPool
     {
         lock (Gate)
         {
-            if (!BlockSizes.TryGetValue(block, out long bytes))
+            if (!InUse.Remove(block) || !BlockSizes.TryGetValue(block, out long bytes))
                 return;
             if (s_openCount > 0 && s_idleBytes + bytes <= MaxIdleBytes)
             {

@@ -21,7 +21,7 @@ public abstract partial class RecurrentTrainerOptions
     /// <summary>Width of each recurrent layer. Default 128 (the blog's configuration). Range 1 to 65,536.</summary>
     public int HiddenSize { get; set; } = 128;
 
-    /// <summary>Number of stacked recurrent layers. Default 2 (the blog's configuration). Range 1 to 64.</summary>
+    /// <summary>Number of stacked recurrent layers. Default 2 (the blog's configuration); 3 for the SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 64.</summary>
     public int NumberOfLayers { get; set; } = 2;
 
     /// <summary>Passes over the training data. Default 3 (the blog's configuration). Range 1 to 1,000,000.</summary>
@@ -54,7 +54,7 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Step"/> (multiplied by
-    /// <see cref="LearningRateDecay"/> after each epoch); <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
+    /// <see cref="LearningRateDecay"/> after each epoch; the SRU's default is Cosine, see <see cref="SruTrainer.Options"/>); <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
     /// over all steps after the warm-up; <see cref="Sru.LearningRateSchedule.Constant"/> keeps it.
     /// </summary>
     public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Step;

@@ -61,7 +61,8 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     /// The whole one-direction layer as <see cref="SruLayerFunction"/> when training on a machine with the AVX-512 GEMM;
     /// null otherwise (inference has nothing to fuse in the backward; the caller runs <see cref="Project"/> and <see cref="Forward"/>).
     /// </summary>
-    public Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, SruSkip skip, SruActivation activation, long steps, int hidden)
+    public Tensor? ForwardLayer(Tensor rows, Tensor weight, Tensor bias, Tensor? cellWeights, SruSkip skip, SruActivation activation, long steps, int hidden,
+        bool lastStepOnly = false)
     {
         if (!Sgemm512.IsSupported || !is_grad_enabled() || !(rows.requires_grad || weight.requires_grad || bias.requires_grad || cellWeights?.requires_grad == true))
             return null;
@@ -74,7 +75,7 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
             return null;
         return SruLayerFunction.apply(rows.is_contiguous() ? rows : rows.contiguous(), weight.is_contiguous() ? weight : weight.contiguous(),
             bias.is_contiguous() ? bias : bias.contiguous(), cellWeights is null || cellWeights.is_contiguous() ? cellWeights! : cellWeights.contiguous(),
-            skip, activation, steps, hidden);
+            skip, activation, steps, hidden, lastStepOnly);
     }
 
     /// <summary>Whether the kernel handles these tensors: float32 on the CPU, consistent shapes, int-sized.</summary>
@@ -125,10 +126,14 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     }
 
     /// <summary>Runs <see cref="SruKernel.Forward"/>; <paramref name="states"/> receives c for the backward, or is null.</summary>
-    internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor? states)
+    internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor? states,
+        bool lastStepOnly = false)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
-        Tensor h = TensorPool.Empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
+        arguments.LastStepOnly = lastStepOnly;
+        Tensor h = lastStepOnly
+            ? TensorPool.Empty(arguments.Batch, arguments.Directions, arguments.Hidden)
+            : TensorPool.Empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
         arguments.H = TensorMemory.Pointer(h);
         arguments.States = PointerOrNull(states);
         SruKernel.Forward(arguments);
@@ -141,9 +146,10 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     /// </summary>
     internal static unsafe void RunBackward(
         Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor states,
-        Tensor gradH, Tensor? gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip, ISruStepSink? sink = null)
+        Tensor gradH, Tensor? gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip, ISruStepSink? sink = null, bool lastStepOnly = false)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
+        arguments.LastStepOnly = lastStepOnly;
         arguments.States = TensorMemory.Pointer(states);
         arguments.GradH = TensorMemory.Pointer(gradH);
         arguments.GradU = PointerOrNull(gradU);

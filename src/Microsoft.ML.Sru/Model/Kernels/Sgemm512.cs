@@ -45,7 +45,7 @@ internal static unsafe class Sgemm512
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
     /// <summary>
-    /// C[m, n] = A[m, k]·B[k, n], C dense row-major and overwritten. B is copied into a dense, 32-column-padded
+    /// C[m, n] = A[m, k]·B[k, n] (or C += A·B with <c>accumulate</c>), C dense row-major. B is copied into a dense, 32-column-padded
     /// buffer first when its rows are not contiguous or its width is not a multiple of 32 (small in the SRU's uses).
     /// </summary>
     /// <remarks>

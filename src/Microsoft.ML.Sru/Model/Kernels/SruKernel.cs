@@ -157,6 +157,8 @@ internal static unsafe class SruKernel
         float* tail = stackalloc float[11 * MaxLanes];
         int steps = a.Steps, batch = a.Batch, dirs = a.Directions, hidden = a.Hidden;
         float* zeros = (float*)NativeMemory.AllocZeroed((nuint)hidden, sizeof(float));
+        // Where the steps before the last write h when only the last step's is kept.
+        float* discard = a.LastStepOnly ? (float*)NativeMemory.Alloc((nuint)hidden, sizeof(float)) : null;
         float* running = a.States == null ? (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float)) : null;
         try
         {
@@ -193,7 +195,7 @@ internal static unsafe class SruKernel
                         ForwardRow<V, TWeights, TTanh>(
                             ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
                             TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
-                            cPrev, cOut, a.H + row * hidden, hidden, tail);
+                            cPrev, cOut, !a.LastStepOnly ? a.H + row * hidden : p == steps - 1 ? a.H + (long)b * hidden : discard, hidden, tail);
                     }
                 }
             }
@@ -201,6 +203,7 @@ internal static unsafe class SruKernel
         finally
         {
             NativeMemory.Free(zeros);
+            NativeMemory.Free(discard);
             NativeMemory.Free(running);
         }
     }
@@ -311,7 +314,7 @@ internal static unsafe class SruKernel
                         BackwardRow<V, TWeights, TTanh>(
                             ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
                             TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
-                            c, cPrev, a.GradH + row * hidden, carry + ((long)b * dirs + d) * hidden,
+                            c, cPrev, !a.LastStepOnly ? a.GradH + row * hidden : p == steps - 1 ? a.GradH + (long)b * hidden : zeros, carry + ((long)b * dirs + d) * hidden,
                             gr, gr + hidden, gr + 2 * hidden, gs, stepSum + forget, stepSum + reset,
                             TWeights.IsOn ? vSum + forget : null, TWeights.IsOn ? vSum + reset : null, hidden, tail);
                     }

@@ -33,13 +33,19 @@ internal unsafe struct SruKernelArguments
 
     public int Hidden;
 
-    /// <summary>Forward output.</summary>
+    /// <summary>Forward output: [T, B, D, H], or [B, D, H] (the last step's) with <see cref="LastStepOnly"/>.</summary>
     public float* H;
+
+    /// <summary>
+    /// One direction only: h (and dL/dh in the backward) for the last step alone, [B, 1, H], for a last layer whose
+    /// other steps nobody reads. Spares writing h for every step and reading a dL/dh that is zero but at the last.
+    /// </summary>
+    public bool LastStepOnly;
 
     /// <summary>c for every step, written by a training forward and read by the backward; null for inference.</summary>
     public float* States;
 
-    /// <summary>Backward input: dL/dh.</summary>
+    /// <summary>Backward input: dL/dh, shaped as <see cref="H"/>.</summary>
     public float* GradH;
 
     public float* GradU;

@@ -10,12 +10,14 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// is added into dX in place rather than by a separate autograd sum.
 /// Arguments to <c>apply</c>: x [T·B, I] and w [I, k·H] contiguous float32 on the CPU, bias [2·H], the cell-state
 /// weights [2·H] or null, the <see cref="SruSkip"/> source (<see cref="SruSkip.External"/> meaning x itself, I = H),
-/// the <see cref="SruActivation"/>, T and H. Returns h [T, B, 1, H].
+/// the <see cref="SruActivation"/>, T, H, and whether only the last step's h is wanted. Returns h [T, B, 1, H], or the
+/// last step's, [B, 1, H].
 /// </summary>
 /// <remarks>TorchSharp keeps one shared instance per function type, so this class must stay stateless.</remarks>
 internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerFunction>
 {
-    private const string SkipKey = "skip", ActivationKey = "activation", CellWeightsKey = "cellWeights", StepsKey = "steps", InputGradientKey = "x.requires_grad";
+    private const string SkipKey = "skip", ActivationKey = "activation", CellWeightsKey = "cellWeights", StepsKey = "steps", InputGradientKey = "x.requires_grad",
+        LastStepKey = "lastStepOnly";
 
     public override string Name => nameof(SruLayerFunction);
 
@@ -29,19 +31,21 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         var activation = (SruActivation)vars[5];
         long steps = (long)vars[6];
         int hidden = (int)vars[7];
+        bool lastStepOnly = (bool)vars[8];
         long batch = x.shape[0] / steps;
         long blocks = w.shape[1] / hidden;
 
         Tensor u = FusedMatMul.Run(x, w).view(steps, batch, 1, blocks, hidden);
         Tensor states = TensorPool.Empty(steps, batch, 1, hidden);
         Tensor? external = skip == SruSkip.External ? x.view(steps, batch, 1, hidden) : null;
-        Tensor h = FusedSruRecurrence.RunForward(u, bias, cellWeights, external, skip, activation, states);
+        Tensor h = FusedSruRecurrence.RunForward(u, bias, cellWeights, external, skip, activation, states, lastStepOnly);
         ctx.save_for_backward(new List<Tensor> { x, w, u, bias, cellWeights!, states });
         ctx.save_data(SkipKey, skip);
         ctx.save_data(ActivationKey, activation);
         ctx.save_data(CellWeightsKey, cellWeights is not null);
         ctx.save_data(StepsKey, steps);
         ctx.save_data(InputGradientKey, x.requires_grad);
+        ctx.save_data(LastStepKey, lastStepOnly);
         return h;
     }
 
@@ -58,9 +62,10 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         int rows = (int)x.shape[0], inputSize = (int)x.shape[1], width = (int)w.shape[1];
         int batch = rows / steps, hidden = (int)u.shape[4];
 
-        // The kernel writes dL/dskip into dX's rows when the skip is x itself, so dX is needed then in any case.
+        // The kernel writes dL/dskip into dX's rows when the skip is x itself, so dX is needed then in any case (as
+        // scratch when x needs no gradient: then no dU·W^T is added).
         Tensor? gradX = inputGradient || skip == SruSkip.External ? TensorPool.Empty(rows, inputSize) : null;
-        Tensor? weightTransposed = gradX is null ? null : w.t().contiguous();
+        Tensor? weightTransposed = inputGradient ? w.t().contiguous() : null;
         Tensor gradW = empty(inputSize, width);
         Tensor gradBias = empty_like(bias);
         Tensor? gradCellWeights = cellWeights is null ? null : empty_like(cellWeights);
@@ -69,9 +74,9 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         try
         {
             using var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
-                gradX is null ? null : TensorMemory.Pointer(gradX), skip == SruSkip.External, gradWParts, parts, batch, inputSize, width);
+                inputGradient ? TensorMemory.Pointer(gradX!) : null, skip == SruSkip.External, gradWParts, parts, batch, inputSize, width);
             FusedSruRecurrence.RunBackward(u, bias, cellWeights, skip == SruSkip.External ? x : null, skip, activation, states, grad_output.contiguous(),
-                gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink);
+                gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink, (bool)ctx.get_data(LastStepKey));
 
             // The parts' dW, added in a fixed order.
             float* target = TensorMemory.Pointer(gradW);
@@ -93,11 +98,12 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         }
 
         scope.MoveToOuter(gradW, gradBias);
-        if (gradX is not null)
-            scope.MoveToOuter(gradX);
+        // Scratch for dL/dskip when x needs no gradient: it dies with this scope.
+        if (inputGradient)
+            scope.MoveToOuter(gradX!);
         if (gradCellWeights is not null)
             scope.MoveToOuter(gradCellWeights);
         // One entry per forward argument: null for x when it needs no gradient, for absent tensors and the settings.
-        return new List<Tensor> { inputGradient ? gradX! : null!, gradW, gradBias, gradCellWeights!, null!, null!, null!, null! };
+        return new List<Tensor> { inputGradient ? gradX! : null!, gradW, gradBias, gradCellWeights!, null!, null!, null!, null!, null! };
     }
 }
