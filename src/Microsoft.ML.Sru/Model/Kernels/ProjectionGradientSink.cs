@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
@@ -19,7 +20,7 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
     private readonly float* _weightTransposed;
     private readonly float* _gradInput;
     private readonly float* _gradWeightParts;
-    private readonly int _batch, _inputSize, _width, _chunkRows;
+    private readonly int _parts, _batch, _inputSize, _width, _chunkRows;
     private readonly bool _gradInputHoldsSkip;
     private readonly float* _chunks;
     private readonly int[] _filled;
@@ -28,19 +29,19 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
     /// <param name="weightTransposed">W^T [k·H, I], contiguous; null when no dX is wanted.</param>
     /// <param name="gradInput">dX [T·B, I]; null when no dX is wanted.</param>
     /// <param name="gradInputHoldsSkip">Whether the recurrence has already written dL/dskip into dX's rows (skip = X): the product is then added.</param>
-    /// <param name="gradWeightParts">dW per part, [parts, I, k·H], zeroed.</param>
     /// <param name="parts">Parts of the batch split.</param>
     /// <param name="batch">B.</param>
     /// <param name="inputSize">I.</param>
     /// <param name="width">k·H, the columns of U.</param>
-    public ProjectionGradientSink(float* input, float* weightTransposed, float* gradInput, bool gradInputHoldsSkip, float* gradWeightParts,
+    public ProjectionGradientSink(float* input, float* weightTransposed, float* gradInput, bool gradInputHoldsSkip,
         int parts, int batch, int inputSize, int width)
     {
         _input = input;
         _weightTransposed = weightTransposed;
         _gradInput = gradInput;
         _gradInputHoldsSkip = gradInputHoldsSkip;
-        _gradWeightParts = gradWeightParts;
+        _parts = parts;
+        _gradWeightParts = (float*)NativeMemory.AllocZeroed((nuint)parts * (nuint)inputSize * (nuint)width, sizeof(float));
         _batch = batch;
         _inputSize = inputSize;
         _width = width;
@@ -79,5 +80,18 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
         _filled[part] = filled;
     }
 
-    public void Dispose() => NativeMemory.Free(_chunks);
+    /// <summary>dW [I, k·H]: the parts' sums, added in a fixed order. Call after the backward.</summary>
+    public void SumWeightGradient(Span<float> gradWeight)
+    {
+        int size = _inputSize * _width;
+        new ReadOnlySpan<float>(_gradWeightParts, size).CopyTo(gradWeight);
+        for (int part = 1; part < _parts; part++)
+            TensorPrimitives.Add(gradWeight, new ReadOnlySpan<float>(_gradWeightParts + (long)part * size, size), gradWeight);
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_chunks);
+        NativeMemory.Free(_gradWeightParts);
+    }
 }

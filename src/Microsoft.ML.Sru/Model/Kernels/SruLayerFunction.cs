@@ -70,31 +70,12 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         Tensor gradBias = empty_like(bias);
         Tensor? gradCellWeights = cellWeights is null ? null : empty_like(cellWeights);
         int parts = SruKernel.PartsFor(steps, batch, 1, hidden);
-        float* gradWParts = (float*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)parts * (nuint)inputSize * (nuint)width, sizeof(float));
-        try
+        using (var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
+            inputGradient ? TensorMemory.Pointer(gradX!) : null, skip == SruSkip.External, parts, batch, inputSize, width))
         {
-            using var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
-                inputGradient ? TensorMemory.Pointer(gradX!) : null, skip == SruSkip.External, gradWParts, parts, batch, inputSize, width);
             FusedSruRecurrence.RunBackward(u, bias, cellWeights, skip == SruSkip.External ? x : null, skip, activation, states, grad_output.contiguous(),
                 gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink, (bool)ctx.get_data(LastStepKey));
-
-            // The parts' dW, added in a fixed order.
-            float* target = TensorMemory.Pointer(gradW);
-            long size = (long)inputSize * width;
-            new Span<float>(gradWParts, (int)size).CopyTo(new Span<float>(target, (int)size));
-            for (int part = 1; part < parts; part++)
-            {
-                var sum = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(new Span<float>(target, (int)size));
-                var add = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(new ReadOnlySpan<float>(gradWParts + part * size, (int)size));
-                for (int j = 0; j < sum.Length; j++)
-                    sum[j] += add[j];
-                for (long j = (long)sum.Length * System.Numerics.Vector<float>.Count; j < size; j++)
-                    target[j] += gradWParts[part * size + j];
-            }
-        }
-        finally
-        {
-            System.Runtime.InteropServices.NativeMemory.Free(gradWParts);
+            sink.SumWeightGradient(new Span<float>(TensorMemory.Pointer(gradW), inputSize * width));
         }
 
         scope.MoveToOuter(gradW, gradBias);
