@@ -28,7 +28,7 @@ internal static class KernelThreads
         }
         if (parts != 2 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
-            Parallel.For(0, parts, body);
+            ForOnThreadPool(parts, body);
             return;
         }
 
@@ -59,6 +59,28 @@ internal static class KernelThreads
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>
+    /// Parallel.For, except that a part that throws does not stop the parts not yet started: every part runs, as on the
+    /// dedicated worker, so a caller sees the same outcome whichever path its call took.
+    /// </summary>
+    private static void ForOnThreadPool(int parts, Action<int> body)
+    {
+        var errors = new Exception?[parts];
+        Parallel.For(0, parts, part =>
+        {
+            try
+            {
+                body(part);
+            }
+            catch (Exception e)
+            {
+                errors[part] = e;
+            }
+        });
+        if (errors.Any(e => e is not null))
+            throw new AggregateException(errors.OfType<Exception>());
     }
 
     private static void EnsureWorker()
