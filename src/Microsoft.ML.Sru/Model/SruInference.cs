@@ -51,22 +51,28 @@ internal sealed unsafe class SruInference
         _layerNorm = spec.SruCell.LayerNorm;
     }
 
-    /// <summary>Scratch memory for one caller at a time; each mapper (thread) has its own.</summary>
+    /// <summary>Scratch memory for one caller at a time, for up to <see cref="Rows"/> rows a call; each mapper (thread) and cursor has its own.</summary>
     public sealed class Workspace
     {
-        internal Workspace(int steps, int widestInput, int widestU, int output, int widestProjection)
+        internal Workspace(int rows, int steps, int widestInput, int widestU, int output, int widestProjection)
         {
-            U = new float[steps * widestU];
-            Input = new float[steps * widestInput];
-            Normalized = new float[steps * widestInput];
-            Projected = new float[steps * widestProjection];
-            Output = new float[steps * output];
-            Skip = new float[steps * output];
+            Rows = rows;
+            int cells = rows * steps;
+            U = new float[cells * widestU];
+            Input = new float[cells * widestInput];
+            Normalized = new float[cells * widestInput];
+            Projected = new float[cells * widestProjection];
+            Output = new float[cells * output];
+            Skip = new float[cells * output];
             Summary = new float[output];
         }
 
+        /// <summary>The most rows one call may score.</summary>
+        public int Rows { get; }
+
         internal float[] U { get; }
 
+        /// <summary>The rows' features, time-major: [T, B, I].</summary>
         internal float[] Input { get; }
 
         internal float[] Output { get; }
@@ -80,7 +86,7 @@ internal sealed unsafe class SruInference
         /// <summary>The rescaled skip input α·x, where there is one.</summary>
         internal float[] Skip { get; }
 
-        /// <summary>What the head reads.</summary>
+        /// <summary>What the head reads, for one row.</summary>
         internal float[] Summary { get; }
     }
 
@@ -119,7 +125,9 @@ internal sealed unsafe class SruInference
         return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]));
     }
 
-    public Workspace CreateWorkspace() => new(
+    /// <summary>Scratch memory for calls of up to <paramref name="rows"/> rows.</summary>
+    public Workspace CreateWorkspace(int rows = 1) => new(
+        rows,
         _steps,
         _layers.Max(l => l.InputSize),
         _layers.Max(l => l.Blocks) * _directions * _hidden,
@@ -127,42 +135,59 @@ internal sealed unsafe class SruInference
         _layers.Max(l => l.ProjectionSize));
 
     /// <summary>Class probabilities of one row of features (time-major: step after step).</summary>
-    public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace)
+    public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace) => Score(features, 1, scores, workspace);
+
+    /// <summary>
+    /// Class probabilities of <paramref name="rows"/> rows of features ([B, T·I], each row time-major) into
+    /// <paramref name="scores"/> ([B, classes]). All rows go through each layer together: one U = X·W over every step of
+    /// every row, then the recurrence over the batch, which is what makes Transform faster than row after row.
+    /// </summary>
+    public void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Workspace workspace)
     {
-        features.CopyTo(workspace.Input);
+        if (rows < 1 || rows > workspace.Rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A call scores 1 to {workspace.Rows} rows with this workspace.");
+        int stepSize = _layers[0].InputSize;
+        // The kernel reads time-major [T, B, I]; a row's features are [T, I].
+        for (int b = 0; b < rows; b++)
+        {
+            for (int t = 0; t < _steps; t++)
+                features.Slice((b * _steps + t) * stepSize, stepSize).CopyTo(workspace.Input.AsSpan((t * rows + b) * stepSize, stepSize));
+        }
+
         float[] input = workspace.Input, output = workspace.Output;
         int outputWidth = _directions * _hidden;
+        int cells = _steps * rows;
         for (int l = 0; l < _layers.Length; l++)
         {
             Layer layer = _layers[l];
             int width = layer.Blocks * outputWidth;
             // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
-            // first two blocks): there, the r and x' blocks are computed for the last step alone (h of earlier steps
-            // is then unused).
+            // first two blocks): there, the r and x' blocks may be computed for the last step alone (h of earlier
+            // steps is then unused).
             bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
             // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
             float[] source = input;
             int sourceWidth = layer.InputSize;
             if (_layerNorm == SruLayerNorm.BeforeRecurrence)
             {
-                NormalizeRows(input, workspace.Normalized, sourceWidth, layer);
+                NormalizeRows(input, workspace.Normalized, cells, sourceWidth, layer);
                 source = workspace.Normalized;
             }
             if (layer.Projection is { } projection)
             {
-                RowTimesMatrix(source, sourceWidth, projection, workspace.Projected, layer.ProjectionSize, layer.ProjectionSize);
+                RowTimesMatrix(source, cells, rows, sourceWidth, projection, workspace.Projected, layer.ProjectionSize, layer.ProjectionSize);
                 source = workspace.Projected;
                 sourceWidth = layer.ProjectionSize;
             }
 
-            Span<float> u = workspace.U.AsSpan(0, _steps * width);
-            RowTimesMatrix(source, sourceWidth, layer.Weight, workspace.U, width, summaryOnly ? 2 * _hidden : width);
+            Span<float> u = workspace.U.AsSpan(0, cells * width);
+            RowTimesMatrix(source, cells, rows, sourceWidth, layer.Weight, workspace.U, width, summaryOnly ? 2 * _hidden : width);
 
             float[] skip = input;
             if (layer.Skip == SruSkip.External && _skipScale != 1f)
             {
                 skip = workspace.Skip;
-                for (int i = 0; i < _steps * outputWidth; i++)
+                for (int i = 0; i < cells * outputWidth; i++)
                     skip[i] = _skipScale * input[i];
             }
 
@@ -177,7 +202,7 @@ internal sealed unsafe class SruInference
                     Skip = layer.Skip,
                     Activation = _activation,
                     Steps = _steps,
-                    Batch = 1,
+                    Batch = rows,
                     Directions = _directions,
                     Blocks = layer.Blocks,
                     Hidden = _hidden,
@@ -185,15 +210,25 @@ internal sealed unsafe class SruInference
                 });
             }
             if (_layerNorm == SruLayerNorm.AfterRecurrence)
-                NormalizeRows(output, output, outputWidth, layer);
+                NormalizeRows(output, output, cells, outputWidth, layer);
             (input, output) = (output, input);
         }
 
         // The last layer's output is now in `input`: the forward direction's last step, and the backward direction's first.
         Span<float> summary = workspace.Summary;
-        input.AsSpan((_steps - 1) * outputWidth, _hidden).CopyTo(summary);
-        if (_directions == 2)
-            input.AsSpan(_hidden, _hidden).CopyTo(summary[_hidden..]);
+        for (int b = 0; b < rows; b++)
+        {
+            input.AsSpan(((_steps - 1) * rows + b) * outputWidth, _hidden).CopyTo(summary);
+            if (_directions == 2)
+                input.AsSpan(b * outputWidth + _hidden, _hidden).CopyTo(summary[_hidden..]);
+            Classify(summary, scores.Slice(b * _classes, _classes));
+        }
+    }
+
+    /// <summary>The head's softmax over the classes for one row's summary.</summary>
+    private void Classify(ReadOnlySpan<float> summary, Span<float> scores)
+    {
+        int outputWidth = _directions * _hidden;
         float max = float.NegativeInfinity;
         for (int c = 0; c < _classes; c++)
         {
@@ -212,29 +247,31 @@ internal sealed unsafe class SruInference
     }
 
     /// <summary>
-    /// Each step's row of <paramref name="rows"/> ([T, <paramref name="inner"/>]) times <paramref name="matrix"/>
-    /// ([inner, <paramref name="width"/>]) into <paramref name="result"/>. Mostly-zero input (MNIST's pixels) goes
-    /// through row updates that skip the zeros, and before the last step only the first <paramref name="earlyColumns"/>
-    /// columns are computed (the rest left zero); dense input (hidden layers) through one AVX-512 product of all
-    /// steps and columns, which is faster even doing the columns the row updates would skip.
+    /// Each of the <paramref name="count"/> rows of <paramref name="rows"/> ([T·B, <paramref name="inner"/>], time-major
+    /// with <paramref name="batch"/> rows a step) times <paramref name="matrix"/> ([inner, <paramref name="width"/>]) into
+    /// <paramref name="result"/>. Mostly-zero input (MNIST's pixels) goes through row updates that skip the zeros, and
+    /// before the last step only the first <paramref name="earlyColumns"/> columns are computed (the rest left zero);
+    /// dense input (hidden layers) through one AVX-512 product of all rows and columns, which is faster even doing the
+    /// columns the row updates would skip. A single row's product stays on the calling thread; a batch's may use all cores.
     /// </summary>
-    private unsafe void RowTimesMatrix(float[] rows, int inner, float[] matrix, float[] result, int width, int earlyColumns)
+    private void RowTimesMatrix(float[] rows, int count, int batch, int inner, float[] matrix, float[] result, int width, int earlyColumns)
     {
-        if (Sgemm512.IsSupported && IsMostlyNonZero(rows.AsSpan(0, _steps * inner)))
+        if (Sgemm512.IsSupported && IsMostlyNonZero(rows.AsSpan(0, count * inner)))
         {
             fixed (float* pr = rows, pm = matrix, pu = result)
-                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, _steps, inner, width, singleThreaded: true);
+                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, count, inner, width, singleThreaded: batch == 1);
             return;
         }
 
-        for (int t = 0; t < _steps; t++)
+        int lastStepStart = count - batch;
+        for (int r = 0; r < count; r++)
         {
-            int used = t < _steps - 1 ? earlyColumns : width;
-            Span<float> row = result.AsSpan(t * width, width);
+            int used = r < lastStepStart ? earlyColumns : width;
+            Span<float> row = result.AsSpan(r * width, width);
             row.Clear();
             for (int i = 0; i < inner; i++)
             {
-                float a = rows[t * inner + i];
+                float a = rows[r * inner + i];
                 if (a != 0)
                     MultiplyAdd(a, matrix.AsSpan(i * width, used), row[..used]);
             }
@@ -249,11 +286,11 @@ internal sealed unsafe class SruInference
         return zeros * 2 < values.Length;
     }
 
-    /// <summary>LayerNorm over each step's row (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
-    private void NormalizeRows(float[] source, float[] target, int width, Layer layer)
+    /// <summary>LayerNorm over each of <paramref name="count"/> rows (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
+    private static void NormalizeRows(float[] source, float[] target, int count, int width, Layer layer)
     {
         float[] gamma = layer.NormWeight!, beta = layer.NormBias!;
-        for (int t = 0; t < _steps; t++)
+        for (int t = 0; t < count; t++)
         {
             ReadOnlySpan<float> row = source.AsSpan(t * width, width);
             double mean = 0, variance = 0;

@@ -112,7 +112,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         // Each mapper owns its buffers: cursors on other threads get their own.
         var input = new float[Spec.FeatureCount];
-        SruInference.Workspace? workspace = _managedScorer?.CreateWorkspace();
+        SruInference.Workspace? workspace = CreateWorkspace(rows: 1);
         ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input, workspace);
         return (ValueMapper<TIn, TOut>)(Delegate)map;
     }
@@ -123,23 +123,36 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             throw Host.Except($"Expected a feature vector of {Spec.FeatureCount} values, got {src.Length}.");
         src.CopyTo(input);
         var editor = VBufferEditor.Create(ref dst, Spec.ClassCount);
-        if (_managedScorer is not null && workspace is not null)
-        {
-            Acquire();
-            try
-            {
-                _managedScorer.Score(input, editor.Values, workspace);
-            }
-            finally
-            {
-                Release();
-            }
-        }
-        else
-        {
-            Score(input, 1, editor.Values);
-        }
+        Score(input, 1, editor.Values, workspace);
         dst = editor.Commit();
+    }
+
+    /// <summary>
+    /// Scratch memory for <see cref="Score(ReadOnlySpan{float}, int, Span{float}, SruInference.Workspace?)"/> calls of up to
+    /// <paramref name="rows"/> rows, one caller at a time; null where the network scores through TorchSharp.
+    /// </summary>
+    internal SruInference.Workspace? CreateWorkspace(int rows) => _managedScorer?.CreateWorkspace(rows);
+
+    /// <summary>
+    /// Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>: in managed code
+    /// with a <paramref name="workspace"/> from <see cref="CreateWorkspace"/>, otherwise through TorchSharp.
+    /// </summary>
+    internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, SruInference.Workspace? workspace)
+    {
+        if (_managedScorer is null || workspace is null)
+        {
+            Score(features, rows, scores);
+            return;
+        }
+        Acquire();
+        try
+        {
+            _managedScorer.Score(features, rows, scores, workspace);
+        }
+        finally
+        {
+            Release();
+        }
     }
 
     /// <summary>Copies this model's weights into <paramref name="target"/>, a network of the same spec; this model is unchanged.</summary>
@@ -159,7 +172,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         }
     }
 
-    /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>.</summary>
+    /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>, through TorchSharp.</summary>
     internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores)
     {
         SequenceClassifier network = Acquire();

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Sru;
 /// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
 /// </summary>
 public abstract class RecurrentTrainerBase
-    : TrainerEstimatorBase<MulticlassPredictionTransformer<RecurrentModelParameters>, RecurrentModelParameters>
+    : TrainerEstimatorBase<RecurrentPredictionTransformer, RecurrentModelParameters>
 {
     private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
@@ -52,7 +52,7 @@ public abstract class RecurrentTrainerBase
     /// </summary>
     /// <param name="trainData">The training data.</param>
     /// <param name="validationData">Rows that are scored, never trained on.</param>
-    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData)
+    public RecurrentPredictionTransformer Fit(IDataView trainData, IDataView validationData)
     {
         CheckValidationSchema(validationData);
         return TrainTransformer(trainData, validationData);
@@ -67,8 +67,8 @@ public abstract class RecurrentTrainerBase
     /// way); otherwise an <see cref="ArgumentException"/> names what differs.
     /// </summary>
     /// <param name="trainData">The training data.</param>
-    /// <param name="initialModel">A trained model, e.g. <c>((MulticlassPredictionTransformer&lt;RecurrentModelParameters&gt;)loaded).Model</c>.</param>
-    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, RecurrentModelParameters initialModel)
+    /// <param name="initialModel">A trained model, e.g. <c>((RecurrentPredictionTransformer)loaded).Model</c>.</param>
+    public RecurrentPredictionTransformer Fit(IDataView trainData, RecurrentModelParameters initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);
         return TrainTransformer(trainData, initPredictor: initialModel);
@@ -81,7 +81,7 @@ public abstract class RecurrentTrainerBase
     /// <param name="trainData">The training data.</param>
     /// <param name="validationData">Rows that are scored, never trained on.</param>
     /// <param name="initialModel">A trained model whose weights training starts from.</param>
-    public MulticlassPredictionTransformer<RecurrentModelParameters> Fit(IDataView trainData, IDataView validationData, RecurrentModelParameters initialModel)
+    public RecurrentPredictionTransformer Fit(IDataView trainData, IDataView validationData, RecurrentModelParameters initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);
         CheckValidationSchema(validationData);
@@ -138,7 +138,7 @@ public abstract class RecurrentTrainerBase
     }
 
     /// <inheritdoc/>
-    protected override MulticlassPredictionTransformer<RecurrentModelParameters> MakeTransformer(RecurrentModelParameters model, DataViewSchema trainSchema)
+    protected override RecurrentPredictionTransformer MakeTransformer(RecurrentModelParameters model, DataViewSchema trainSchema)
         => new(Host, model, trainSchema, FeatureColumn.Name, LabelColumn.Name);
 
     /// <inheritdoc/>

@@ -48,7 +48,7 @@ public sealed class ModelFileTests
         ModelFormatException e = TinyModels.LoadFails(zip);
 
         StringAssert.Contains(e.Message, "no 'Weights.bin' entry");
-        StringAssert.Contains(e.Message, "TransformerChain/Model");
+        StringAssert.Contains(e.Message, "TransformerChain/RowScorer/Model");
     }
 
     [TestMethod]
@@ -75,8 +75,8 @@ public sealed class ModelFileTests
         var thrown = Assert.Throws<Exception>(() => TinyModels.Load(zip));
 
         StringAssert.Contains(e.Message, "SHA-256");
-        Assert.AreEqual(3, TinyModels.Chain(thrown).Count(x => x is System.Reflection.TargetInvocationException),
-            $"{weights}: one TargetInvocationException per loader level (chain, transformer, classifier): {TinyModels.Describe(thrown)}");
+        Assert.AreEqual(4, TinyModels.Chain(thrown).Count(x => x is System.Reflection.TargetInvocationException),
+            $"{weights}: one TargetInvocationException per loader level (chain, transformer, its row scorer, classifier): {TinyModels.Describe(thrown)}");
     }
 
     [TestMethod]
@@ -258,7 +258,8 @@ public sealed class ModelFileTests
         AssertCloseToFixtureScores(scores);
         using var resaved = new MemoryStream();
         new MLContext().Model.Save(loaded, null, resaved);
-        byte[] key = TinyModels.ReadEntry(resaved.ToArray(), TinyModels.ModelKeyEntry);
+        // Loaded from the old layout, the model is ML.NET's MulticlassPredictionTransformer, and saves in that layout.
+        byte[] key = TinyModels.ReadEntry(resaved.ToArray(), TinyModels.LegacyModelDirectory + "Model.key");
         Assert.AreEqual(RecurrentModelParameters.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
         Assert.IsTrue(TinyModels.SameScores(scores, TinyModels.Scores(TinyModels.Load(resaved.ToArray()))));
     }
@@ -267,8 +268,8 @@ public sealed class ModelFileTests
     public void A_model_of_format_0x00010001_still_loads_and_scores_alike()
     {
         // 0x00010001 hashed the weights alone; rewrite the 0x00010002 model into that form.
-        byte[] zip = WithVersions(File.ReadAllBytes(OldFormatFixture), 0x00010002, written: 0x00010001, readable: 0x00010001);
-        zip = TinyModels.RewriteEntry(zip, TinyModels.WeightsEntry, weights =>
+        byte[] zip = WithVersions(File.ReadAllBytes(OldFormatFixture), 0x00010002, written: 0x00010001, readable: 0x00010001, TinyModels.LegacyModelDirectory);
+        zip = TinyModels.RewriteEntry(zip, TinyModels.LegacyModelDirectory + "Weights.bin", weights =>
         {
             int length = BinaryPrimitives.ReadInt32LittleEndian(weights);
             SHA256.HashData(weights.AsSpan(4, length)).CopyTo(weights, 4 + length);
@@ -356,8 +357,8 @@ public sealed class ModelFileTests
         StringAssert.Contains(left.GetBaseException().Message, "doesn't contain entry");
     }
 
-    private static byte[] WithVersions(byte[] zip, uint current, uint written, uint readable) =>
-        TinyModels.RewriteEntry(zip, TinyModels.ModelKeyEntry, key =>
+    private static byte[] WithVersions(byte[] zip, uint current, uint written, uint readable, string directory = TinyModels.ModelDirectory) =>
+        TinyModels.RewriteEntry(zip, directory + "Model.key", key =>
         {
             int at = TinyModels.VersionOffset(key);
             Assert.AreEqual(current, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(at)), "the model's format version is where it is expected");

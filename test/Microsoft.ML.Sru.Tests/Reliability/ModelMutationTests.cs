@@ -14,7 +14,7 @@ namespace Microsoft.ML.Sru.Tests.Reliability;
 /// InvalidDataException, also InvalidOperationException, ArgumentException (CultureNotFoundException for a damaged
 /// assembly name), FileNotFoundException or FileLoadException, EndOfStreamException, IOException, NotSupportedException
 /// and OverflowException (seen in 15,000 mutations over five seeds). The data of the two entries ML.NET stores in its
-/// binary data-view format, "Schema" and "TransformerChain/TrainSchema", is left out: ML.NET 5.0.1 can hang on them
+/// binary data-view format, "Schema" and "TransformerChain/RowScorer/TrainSchema", is left out: ML.NET 5.0.1 can hang on them
 /// (Utils.ReadBinaryDataIntoSpan loops forever when such an entry ends early; seed 9 of that search hit it on its 13th
 /// mutation, byte 1323 set to 0x50), and nothing in this library runs before or around that code.
 /// </remarks>
@@ -23,7 +23,7 @@ public sealed class ModelMutationTests
 {
     private const int Mutations = 300;
     private static readonly TimeSpan LoadLimit = TimeSpan.FromSeconds(30);
-    private static readonly string[] MlNetBinaryEntries = ["Schema data", "TransformerChain/TrainSchema data"];
+    private static readonly string[] MlNetBinaryEntries = ["Schema data", "TransformerChain/RowScorer/TrainSchema data"];
 
     public TestContext TestContext { get; set; } = null!;
 

@@ -12,13 +12,19 @@ namespace Microsoft.ML.Sru.Tests.Reliability;
 internal static class TinyModels
 {
     /// <summary>The classifier's folder in a saved transformer's zip.</summary>
-    public const string ModelDirectory = "TransformerChain/Model/";
+    public const string ModelDirectory = "TransformerChain/RowScorer/Model/";
 
     /// <summary>ML.NET's entry with the classifier's header and network description.</summary>
     public const string ModelKeyEntry = ModelDirectory + "Model.key";
 
     /// <summary>The classifier's weights.</summary>
     public const string WeightsEntry = ModelDirectory + "Weights.bin";
+
+    /// <summary>
+    /// The classifier's folder in zips saved while Fit returned ML.NET's MulticlassPredictionTransformer (the fixtures);
+    /// they still load, as that transformer.
+    /// </summary>
+    public const string LegacyModelDirectory = "TransformerChain/Model/";
 
     /// <summary>The shape of <see cref="SavedZip"/>'s network.</summary>
     public static readonly NetworkSpec Spec = new(RecurrentCellKind.Sru, OrderedMarkers.Steps, OrderedMarkers.StepSize, 8, 1, 3, true);

@@ -20,7 +20,7 @@ public sealed class ContinueTrainingTests
         ml.Model.Save(model, train.Schema, zip);
 
         var fresh = new MLContext(seed: 2);
-        var loaded = (MulticlassPredictionTransformer<RecurrentModelParameters>)fresh.Model.Load(new MemoryStream(zip.ToArray()), out _);
+        var loaded = (RecurrentPredictionTransformer)fresh.Model.Load(new MemoryStream(zip.ToArray()), out _);
         float[][] loadedScores = RecurrentTrainerTests.Scores(loaded.Transform(test));
         var second = new List<TrainingProgress>();
         var continued = fresh.MulticlassClassification.Trainers.Sru(Options(second)).Fit(train, loaded.Model);

@@ -89,7 +89,7 @@ public sealed class RecurrentTrainerTests
         {
             ml.Model.Save(model, train.Schema, path);
             var fresh = new MLContext();
-            var loaded = (MulticlassPredictionTransformer<RecurrentModelParameters>)fresh.Model.Load(path, out _);
+            var loaded = (RecurrentPredictionTransformer)fresh.Model.Load(path, out _);
             Assert.AreEqual(cell, loaded.Model.CellType);
             IDataView test = OrderedMarkers.Load(ml, 100, seed: 4);
             float[][] before = Scores(model.Transform(test));

@@ -60,7 +60,7 @@ public sealed class SruOptionsTests
         ITransformer loaded = TinyModels.Load(zip.ToArray());
 
         // The spec came through the zip whole.
-        NetworkSpec saved = model.Model.Spec, read = ((MulticlassPredictionTransformer<RecurrentModelParameters>)loaded).Model.Spec;
+        NetworkSpec saved = model.Model.Spec, read = ((RecurrentPredictionTransformer)loaded).Model.Spec;
         Assert.AreEqual(saved, read, name);
         Assert.AreEqual(options.ToCellSpec(), read.SruCell, name);
 

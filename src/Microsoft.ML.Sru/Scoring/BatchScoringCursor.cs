@@ -1,0 +1,189 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Numeric;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Model;
+
+namespace Microsoft.ML.Sru.Scoring;
+
+/// <summary>
+/// A cursor over scored rows that runs the network once per batch. Two cursors go over the input in step: the
+/// follower is where this cursor is and serves the input's columns; the leader reads only the features, up to a
+/// batch ahead, when a scored column is first read at a row the last batch does not cover. Both read the input
+/// unshuffled, so they see the same rows in the same order.
+/// </summary>
+/// <remarks>
+/// A row ahead whose features cannot be read ends the batch before it, so the error surfaces when this cursor
+/// reaches that row (as with row-by-row scoring), not at an earlier row.
+/// </remarks>
+internal sealed class BatchScoringCursor : DataViewRowCursor
+{
+    internal const int DefaultBatchSize = 128;
+
+    private readonly IHost _host;
+    private readonly IDataView _input;
+    private readonly DataViewSchema.Column _features;
+    private readonly RecurrentModelParameters _model;
+    private readonly DataViewRowCursor _follower;
+    private readonly bool[] _active;
+    private readonly int _scoreIndex;
+    private readonly int _predictedLabelIndex;
+    private readonly int _featureCount;
+    private readonly int _classCount;
+    private readonly int _batchSize;
+    private readonly float[] _batchFeatures;
+    private readonly float[] _batchScores;
+    private readonly float[] _rowScores;
+    private readonly SruInference.Workspace? _workspace;
+
+    private DataViewRowCursor? _leader;
+    private ValueGetter<VBuffer<float>>? _leaderFeatures;
+    private VBuffer<float> _row;
+
+    // Scores in _batchScores are for the rows at positions [_batchStart, _batchStart + _batchCount).
+    private long _batchStart;
+    private int _batchCount;
+    private bool _disposed;
+
+    public BatchScoringCursor(IHost host, DataViewSchema schema, IDataView input, IEnumerable<DataViewSchema.Column> passThrough,
+        DataViewSchema.Column features, RecurrentModelParameters model, int scoreIndex, int predictedLabelIndex,
+        IEnumerable<DataViewSchema.Column> active, int batchSize = DefaultBatchSize)
+    {
+        _host = host;
+        Schema = schema;
+        _input = input;
+        _features = features;
+        _model = model;
+        _scoreIndex = scoreIndex;
+        _predictedLabelIndex = predictedLabelIndex;
+        _featureCount = features.Type.GetValueCount();
+        _classCount = model.ClassCount;
+        _batchSize = batchSize;
+        _batchFeatures = new float[batchSize * _featureCount];
+        _batchScores = new float[batchSize * _classCount];
+        _rowScores = new float[_classCount];
+        _workspace = model.CreateWorkspace(batchSize);
+        _active = new bool[schema.Count];
+        foreach (var column in active)
+            _active[column.Index] = true;
+        _follower = input.GetRowCursor(passThrough);
+    }
+
+    public override DataViewSchema Schema { get; }
+
+    public override long Position => _follower.Position;
+
+    public override long Batch => _follower.Batch;
+
+    public override bool MoveNext() => _follower.MoveNext();
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _follower.GetIdGetter();
+
+    public override bool IsColumnActive(DataViewSchema.Column column)
+    {
+        _host.Check(column.Index < _active.Length && Schema[column.Index].Equals(column), "The column is not of this cursor's schema.");
+        return _active[column.Index];
+    }
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+    {
+        _host.CheckParam(IsColumnActive(column), nameof(column), $"Column '{column.Name}' is not active in this cursor.");
+        if (column.Index < _input.Schema.Count)
+            return _follower.GetGetter<TValue>(_input.Schema[column.Index]);
+        if (column.Index == _scoreIndex)
+        {
+            _host.CheckParam(typeof(TValue) == typeof(VBuffer<float>), nameof(column), $"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
+            ValueGetter<VBuffer<float>> score = GetScore;
+            return (ValueGetter<TValue>)(Delegate)score;
+        }
+        _host.Assert(column.Index == _predictedLabelIndex);
+        _host.CheckParam(typeof(TValue) == typeof(uint), nameof(column), $"Column '{column.Name}' holds a UInt32 key, not {typeof(TValue).Name}.");
+        ValueGetter<uint> predicted = GetPredictedLabel;
+        return (ValueGetter<TValue>)(Delegate)predicted;
+    }
+
+    private void GetScore(ref VBuffer<float> value)
+    {
+        var editor = VBufferEditor.Create(ref value, _classCount);
+        CurrentScores().CopyTo(editor.Values);
+        value = editor.Commit();
+    }
+
+    private void GetPredictedLabel(ref uint value)
+    {
+        // ML.NET's multiclass scorer's rule: the first index of the highest score, as a 1-based key; 0 (missing) if none.
+        CurrentScores().CopyTo(_rowScores);
+        var scores = new VBuffer<float>(_classCount, _rowScores);
+        int index = VectorUtils.ArgMax(in scores);
+        value = index < 0 ? 0 : (uint)index + 1;
+    }
+
+    /// <summary>The current row's class probabilities, scoring the next batch first where the last one does not cover the row.</summary>
+    private ReadOnlySpan<float> CurrentScores()
+    {
+        long position = Position;
+        _host.Check(position >= 0, "The cursor is not on a row: call MoveNext first.");
+        if (position < _batchStart || position >= _batchStart + _batchCount)
+            ScoreBatchAt(position);
+        return _batchScores.AsSpan((int)(position - _batchStart) * _classCount, _classCount);
+    }
+
+    /// <summary>Reads the features of up to a batch of rows from <paramref name="position"/> on and scores them.</summary>
+    private void ScoreBatchAt(long position)
+    {
+        // The follower only moves forward and the last batch ended before it, so the leader is behind or at the row.
+        if (_leader is null || _leader.Position >= position)
+        {
+            _leader?.Dispose();
+            _leader = _input.GetRowCursor(new[] { _features });
+            _leaderFeatures = _leader.GetGetter<VBuffer<float>>(_features);
+        }
+        while (_leader.Position < position - 1)
+        {
+            _host.Check(_leader.MoveNext(), "The input ended early for the cursor that reads features ahead.");
+        }
+
+        _batchStart = position;
+        _batchCount = 0;
+        int count = 0;
+        for (; count < _batchSize; count++)
+        {
+            try
+            {
+                if (!_leader.MoveNext())
+                    break;
+                ReadFeatures(count);
+            }
+            catch (Exception) when (count > 0)
+            {
+                // A later row failed: score the rows before it, and read it again (failing there) when this cursor gets to it.
+                _leader.Dispose();
+                _leader = null;
+                break;
+            }
+        }
+        _host.Check(count > 0, "The input ended early for the cursor that reads features ahead.");
+        _model.Score(_batchFeatures.AsSpan(0, count * _featureCount), count, _batchScores.AsSpan(0, count * _classCount), _workspace);
+        _batchCount = count;
+    }
+
+    private void ReadFeatures(int slot)
+    {
+        _leaderFeatures!(ref _row);
+        if (_row.Length != _featureCount)
+            throw _host.Except($"Expected a feature vector of {_featureCount} values in column '{_features.Name}', got {_row.Length}.");
+        _row.CopyTo(_batchFeatures.AsSpan(slot * _featureCount, _featureCount));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed)
+            return;
+        if (disposing)
+        {
+            _leader?.Dispose();
+            _follower.Dispose();
+        }
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+}
