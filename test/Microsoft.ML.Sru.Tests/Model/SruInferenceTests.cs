@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Tests.Model;
 
-/// <summary>The managed single-row scorer against the TorchSharp network it was copied from.</summary>
+/// <summary>The managed scorer, one row and batches of rows, against the TorchSharp network it was copied from.</summary>
 [TestClass]
 public sealed class SruInferenceTests
 {
@@ -69,25 +69,58 @@ public sealed class SruInferenceTests
                 parameter.copy_(randn(parameter.shape) * 0.5 + (name.EndsWith("weight") ? 1 : 0));
         }
         SruInference scorer = SruInference.TryCreate(network)!;
-        var workspace = scorer.CreateWorkspace();
         var random = new Random(steps + hidden);
 
-        for (int row = 0; row < 5; row++)
+        // Sparse rows, like MNIST, so the zero-skipping path is exercised too, and dense ones for the GEMM path.
+        const int rows = 7;
+        float[][] features = Enumerable.Range(0, rows)
+            .Select(row => Enumerable.Range(0, steps * stepSize).Select(_ => row < 4 && random.NextDouble() < 0.7 ? 0f : (float)random.NextDouble()).ToArray())
+            .ToArray();
+        float[] expected;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
         {
-            // Sparse rows, like MNIST, so the zero-skipping path is exercised too.
-            float[] features = Enumerable.Range(0, steps * stepSize).Select(_ => random.NextDouble() < 0.5 ? 0f : (float)random.NextDouble()).ToArray();
-            float[] expected;
-            using (var scope = NewDisposeScope())
-            using (no_grad())
-            {
-                expected = nn.functional.softmax(network.forward(tensor(features, new long[] { 1, features.Length })), 1).data<float>().ToArray();
-            }
-
-            var actual = new float[classes];
-            scorer.Score(features, actual, workspace);
-            for (int c = 0; c < classes; c++)
-                Assert.AreEqual(expected[c], actual[c], 2e-5, $"row {row}, class {c}");
+            expected = nn.functional.softmax(network.forward(tensor(features.SelectMany(f => f).ToArray(), new long[] { rows, steps * stepSize })), 1).data<float>().ToArray();
         }
+
+        var single = scorer.CreateWorkspace();
+        for (int row = 0; row < rows; row++)
+        {
+            var actual = new float[classes];
+            scorer.Score(features[row], actual, single);
+            AssertClose(expected.AsSpan(row * classes, classes), actual, $"row {row} alone");
+        }
+
+        // A batch of every row, and batches smaller than their workspace: the same probabilities, row by row.
+        foreach (int[] batches in new[] { new[] { rows }, new[] { 3, 1, 3 } })
+        {
+            var workspace = scorer.CreateWorkspace(rows: 8);
+            int first = 0;
+            foreach (int count in batches)
+            {
+                var actual = new float[count * classes];
+                scorer.Score(features.Skip(first).Take(count).SelectMany(f => f).ToArray(), count, actual, workspace);
+                for (int b = 0; b < count; b++)
+                    AssertClose(expected.AsSpan((first + b) * classes, classes), actual.AsSpan(b * classes, classes), $"row {first + b} in a batch of {count}");
+                first += count;
+            }
+        }
+    }
+
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        for (int c = 0; c < expected.Length; c++)
+            Assert.AreEqual(expected[c], actual[c], 2e-5, $"{what}, class {c}");
+    }
+
+    [TestMethod]
+    public void A_batch_larger_than_the_workspace_is_refused()
+    {
+        using var network = new NetworkSpec(RecurrentCellKind.Sru, 4, 4, 8, 1, 3, true).Build();
+        SruInference scorer = SruInference.TryCreate(network)!;
+        var workspace = scorer.CreateWorkspace(rows: 2);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => scorer.Score(new float[3 * 16], 3, new float[3 * 3], workspace));
+        StringAssert.Contains(e.Message, "1 to 2 rows");
     }
 
     [TestMethod]

@@ -1,0 +1,225 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Sru.Scoring;
+using Microsoft.ML.Sru.Tests.Reliability;
+using Microsoft.ML.Sru.Tests.Trainers;
+
+namespace Microsoft.ML.Sru.Tests.Scoring;
+
+/// <summary>
+/// Transform scores rows in batches pulled ahead from the input: the same columns and values as row-by-row scoring,
+/// whatever rows a cursor reads, with errors at the row they belong to.
+/// </summary>
+[TestClass]
+public sealed class BatchTransformTests
+{
+    // More than two batches, the last one partial.
+    private const int RowCount = 2 * RecurrentPredictionTransformer.BatchSize + 44;
+
+    /// <summary>A row with columns beside the features, to see them pass through; a row can be made to fail when its features are read.</summary>
+    public sealed class NamedRow
+    {
+        private float[] _features = Array.Empty<float>();
+
+        public string Name { get; set; } = "";
+
+        public uint Label { get; set; }
+
+        [VectorType(OrderedMarkers.FeatureCount)]
+        public float[] Features
+        {
+            get => FailWith is null ? _features : throw new InvalidDataException(FailWith);
+            set => _features = value;
+        }
+
+        [NoColumn]
+        public string? FailWith { get; set; }
+    }
+
+    private static List<NamedRow> Rows(int count, int seed, int failingRow = -1) => OrderedMarkers.Generate(count, seed)
+        .Select((row, i) => new NamedRow
+        {
+            Name = $"row {i}",
+            Label = row.Label,
+            Features = row.Features,
+            FailWith = i == failingRow ? $"row {i} cannot be read" : null,
+        })
+        .ToList();
+
+    private static IDataView Load(MLContext ml, IEnumerable<NamedRow> rows)
+    {
+        IDataView raw = ml.Data.LoadFromEnumerable(rows);
+        return ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(raw).Transform(raw);
+    }
+
+    private static RecurrentPredictionTransformer Train(MLContext ml, string cell)
+    {
+        IDataView train = OrderedMarkers.Load(ml, 200, seed: 1);
+        return cell switch
+        {
+            "SRU" => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train),
+            "LSTM" => ml.MulticlassClassification.Trainers.Lstm(TinyModels.Lstm()).Fit(train),
+            _ => ml.MulticlassClassification.Trainers.Gru(TinyModels.Gru()).Fit(train),
+        };
+    }
+
+    [TestMethod]
+    [DataRow("SRU")]
+    [DataRow("LSTM")]
+    [DataRow("GRU")]
+    public void Transform_gives_every_row_the_PredictionEngine_scores_and_passes_the_other_columns_through(string cell)
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, cell);
+        List<NamedRow> rows = Rows(RowCount, seed: 7);
+        IDataView scored = model.Transform(Load(ml, rows));
+        var engine = ml.Model.CreatePredictionEngine<NamedRow, OrderedMarkers.Prediction>(model, Load(ml, rows).Schema);
+
+        using var cursor = scored.GetRowCursor(scored.Schema);
+        Assert.IsInstanceOfType<BatchScoringCursor>(cursor);
+        var name = cursor.GetGetter<ReadOnlyMemory<char>>(scored.Schema["Name"]);
+        var features = cursor.GetGetter<VBuffer<float>>(scored.Schema["Features"]);
+        var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+        var predicted = cursor.GetGetter<uint>(scored.Schema["PredictedLabel"]);
+        ReadOnlyMemory<char> n = default;
+        VBuffer<float> f = default, s = default;
+        uint p = 0;
+        int count = 0;
+        for (; cursor.MoveNext(); count++)
+        {
+            NamedRow row = rows[count];
+            name(ref n);
+            features(ref f);
+            score(ref s);
+            predicted(ref p);
+            Assert.AreEqual(row.Name, n.ToString());
+            CollectionAssert.AreEqual(row.Features, f.DenseValues().ToArray(), $"features of {row.Name}");
+            OrderedMarkers.Prediction expected = engine.Predict(row);
+            float[] actual = s.DenseValues().ToArray();
+            for (int c = 0; c < actual.Length; c++)
+                Assert.AreEqual(expected.Score[c], actual[c], 1e-5, $"{row.Name}, class {c}");
+            Assert.AreEqual(expected.PredictedLabel, p, row.Name);
+        }
+        Assert.AreEqual(RowCount, count);
+    }
+
+    [TestMethod]
+    public void A_cursor_reading_the_scores_of_some_rows_only_gets_the_same_scores()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        IDataView scored = model.Transform(Load(ml, Rows(RowCount, seed: 7)));
+        float[][] all = RecurrentTrainerTests.Scores(scored);
+
+        // Rows skipped at the start, inside a batch, across a batch's end and up to the last row.
+        var wanted = new HashSet<int> { 3, 5, 127, 128, 200, 201, RowCount - 1 };
+        using var cursor = scored.GetRowCursor(scored.Schema);
+        var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+        VBuffer<float> s = default;
+        while (cursor.MoveNext())
+        {
+            if (!wanted.Contains((int)cursor.Position))
+                continue;
+            score(ref s);
+            score(ref s);
+            CollectionAssert.AreEqual(all[cursor.Position], s.DenseValues().ToArray(), $"row {cursor.Position}");
+        }
+    }
+
+    [TestMethod]
+    public void Two_cursors_read_in_turn_each_score_their_own_rows()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        IDataView scored = model.Transform(Load(ml, Rows(RowCount, seed: 7)));
+        float[][] all = RecurrentTrainerTests.Scores(scored);
+
+        using var first = scored.GetRowCursor(scored.Schema);
+        using var second = scored.GetRowCursor(scored.Schema);
+        var firstScore = first.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+        var secondScore = second.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+        VBuffer<float> s = default;
+        // The second cursor starts 100 rows behind, so the two batches never line up.
+        for (int i = 0; i < 100; i++)
+            first.MoveNext();
+        while (second.MoveNext())
+        {
+            if (first.MoveNext())
+            {
+                firstScore(ref s);
+                CollectionAssert.AreEqual(all[first.Position], s.DenseValues().ToArray(), $"first cursor, row {first.Position}");
+            }
+            secondScore(ref s);
+            CollectionAssert.AreEqual(all[second.Position], s.DenseValues().ToArray(), $"second cursor, row {second.Position}");
+        }
+    }
+
+    [TestMethod]
+    public void A_cursor_that_reads_no_scored_column_scores_nothing()
+    {
+        var ml = new MLContext(seed: 1);
+        RecurrentPredictionTransformer model = Train(ml, "SRU");
+        IDataView scored = model.Transform(Load(ml, Rows(50, seed: 7)));
+        // A disposed model cannot score: reading the labels must not try to.
+        model.Dispose();
+
+        using (var cursor = scored.GetRowCursor(new[] { scored.Schema["Label"], scored.Schema["Name"] }))
+        {
+            Assert.IsNotInstanceOfType<BatchScoringCursor>(cursor);
+            var label = cursor.GetGetter<uint>(scored.Schema["Label"]);
+            uint l = 0;
+            int count = 0;
+            while (cursor.MoveNext())
+            {
+                label(ref l);
+                count++;
+            }
+            Assert.AreEqual(50, count);
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => RecurrentTrainerTests.Scores(scored));
+    }
+
+    [TestMethod]
+    public void A_row_that_fails_ahead_of_the_cursor_fails_only_when_the_cursor_reaches_it()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        const int failing = RecurrentPredictionTransformer.BatchSize + 22;
+        IDataView good = model.Transform(Load(ml, Rows(RowCount, seed: 7)));
+        IDataView bad = model.Transform(Load(ml, Rows(RowCount, seed: 7, failingRow: failing)));
+        float[][] expected = RecurrentTrainerTests.Scores(good);
+
+        using var cursor = bad.GetRowCursor(new[] { bad.Schema["Score"] });
+        var score = cursor.GetGetter<VBuffer<float>>(bad.Schema["Score"]);
+        VBuffer<float> s = default;
+        for (int row = 0; row < failing; row++)
+        {
+            Assert.IsTrue(cursor.MoveNext());
+            score(ref s);
+            CollectionAssert.AreEqual(expected[row], s.DenseValues().ToArray(), $"row {row}");
+        }
+        Assert.IsTrue(cursor.MoveNext());
+        Exception e = Assert.Throws<Exception>(() => score(ref s));
+        Assert.IsTrue(TinyModels.Chain(e).Any(x => x.Message.Contains($"row {failing} cannot be read")), TinyModels.Describe(e));
+        // The rows after it score as before.
+        Assert.IsTrue(cursor.MoveNext());
+        score(ref s);
+        CollectionAssert.AreEqual(expected[failing + 1], s.DenseValues().ToArray(), $"row {failing + 1}");
+    }
+
+    [TestMethod]
+    public void A_saved_and_loaded_model_still_scores_in_batches()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        IDataView data = Load(ml, Rows(RowCount, seed: 7));
+        using var zip = new MemoryStream();
+        ml.Model.Save(model, data.Schema, zip);
+
+        using var loaded = (RecurrentPredictionTransformer)new MLContext(seed: 2).Model.Load(new MemoryStream(zip.ToArray()), out _);
+        IDataView scored = loaded.Transform(data);
+        using (var cursor = scored.GetRowCursor(scored.Schema))
+            Assert.IsInstanceOfType<BatchScoringCursor>(cursor);
+        Assert.IsTrue(TinyModels.SameScores(RecurrentTrainerTests.Scores(model.Transform(data)), RecurrentTrainerTests.Scores(scored)));
+    }
+}
