@@ -9,6 +9,7 @@ using Sru.Benchmarks;
 //   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only | --memory-only [--no-trim]] [--json PATH]
 //   ... -- --accuracy-table [--datasets Digits,Fashion] [--epochs 3,10] [--models sru,best,lstm,gru]   (the README's results table)
 //   ... -- --fused-steps-only   (fused SRU steps alone, by phase, for a profiler)
+//   ... -- --scoring-only       (item 4 alone, on models trained briefly: their speed, not their accuracy)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
 int jsonAt = Array.IndexOf(args, "--json");
@@ -42,6 +43,27 @@ if (args.Contains("--fused-steps-only"))
     // Only fused SRU steps, for an outside profiler such as `perf record`.
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
     Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping+Adam {phases[2]:F2} ms");
+    return 0;
+}
+if (args.Contains("--scoring-only"))
+{
+    // Item 4 alone: scoring speed does not depend on how well the model was trained, so one epoch on 6,000 rows will do.
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    var keyed = ml.Transforms.Conversion.MapValueToKey("Label");
+    foreach (var (name, trainer) in new (string, IEstimator<ITransformer>)[]
+    {
+        ("SRU", ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 })),
+        ("LSTM", ml.MulticlassClassification.Trainers.Lstm(new LstmTrainer.Options { MaxEpoch = 1 })),
+    })
+    {
+        ITransformer model = keyed.Append(trainer).Fit(train);
+        double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(model, test);
+        var (p50, p99) = MnistBenchmark.PredictionLatency(ml, model, test);
+        Console.WriteLine($"   {name,-5} {rowsPerSecond,10:N0} rows/s   PredictionEngine p50 {p50,8:F1} µs, p99 {p99,8:F1} µs");
+        (model as IDisposable)?.Dispose();
+    }
     return 0;
 }
 if (!memoryOnly)

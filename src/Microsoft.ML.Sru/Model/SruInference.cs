@@ -5,11 +5,11 @@ using TorchSharp;
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
-/// A trained SRU classifier scoring one row in plain C#, without TorchSharp: the weights are copied into
-/// managed arrays once, U = X·W runs as vectorised row updates (skipping zero inputs, which MNIST is full
-/// of), and the recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path:
-/// a single row through libtorch costs far more in per-op overhead than in arithmetic. It covers every
-/// <see cref="SruCellSpec"/> (dropout is a training-only option).
+/// A trained SRU classifier scoring a row or a batch of rows in plain C#, without TorchSharp: the weights are
+/// copied into managed arrays once, U = X·W runs as the AVX-512 GEMM (vectorised row updates elsewhere), and the
+/// recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path: a single row through
+/// libtorch costs far more in per-op overhead than in arithmetic. It covers every <see cref="SruCellSpec"/>
+/// (dropout is a training-only option).
 /// </summary>
 internal sealed unsafe class SruInference
 {
@@ -36,9 +36,11 @@ internal sealed unsafe class SruInference
     private readonly SruActivation _activation;
     private readonly float _skipScale;
     private readonly SruLayerNorm _layerNorm;
+    private readonly bool _useGemm;
 
-    private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias)
+    private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias, bool useGemm)
     {
+        _useGemm = useGemm;
         _layers = layers;
         _headWeight = headWeight;
         _headBias = headBias;
@@ -90,8 +92,11 @@ internal sealed unsafe class SruInference
         internal float[] Summary { get; }
     }
 
-    /// <summary>The managed scorer for an SRU network, or null for other cells and for SRU options it does not cover.</summary>
-    public static SruInference? TryCreate(SequenceClassifier network)
+    /// <summary>
+    /// The managed scorer for an SRU network, or null for other cells and for SRU options it does not cover. With
+    /// <paramref name="useGemm"/> false (for tests) U = X·W takes the row updates machines without AVX-512 take.
+    /// </summary>
+    public static SruInference? TryCreate(SequenceClassifier network, bool useGemm = true)
     {
         NetworkSpec spec = network.Spec;
         if (spec.Cell != RecurrentCellKind.Sru)
@@ -122,7 +127,7 @@ internal sealed unsafe class SruInference
                 NormBias = norm ? Values(state[prefix + "layer_norm.bias"]) : null,
             };
         }
-        return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]));
+        return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]), useGemm && Sgemm512.IsSupported);
     }
 
     /// <summary>Scratch memory for calls of up to <paramref name="rows"/> rows.</summary>
@@ -140,7 +145,8 @@ internal sealed unsafe class SruInference
     /// <summary>
     /// Class probabilities of <paramref name="rows"/> rows of features ([B, T·I], each row time-major) into
     /// <paramref name="scores"/> ([B, classes]). All rows go through each layer together: one U = X·W over every step of
-    /// every row, then the recurrence over the batch, which is what makes Transform faster than row after row.
+    /// every row, then the recurrence over the batch. Runs on the calling thread: callers split larger batches over the
+    /// cores, a part and a workspace per thread.
     /// </summary>
     public void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Workspace workspace)
     {
@@ -207,6 +213,7 @@ internal sealed unsafe class SruInference
                     Blocks = layer.Blocks,
                     Hidden = _hidden,
                     H = ph,
+                    SingleThreaded = true,
                 });
             }
             if (_layerNorm == SruLayerNorm.AfterRecurrence)
@@ -249,21 +256,26 @@ internal sealed unsafe class SruInference
     /// <summary>
     /// Each of the <paramref name="count"/> rows of <paramref name="rows"/> ([T·B, <paramref name="inner"/>], time-major
     /// with <paramref name="batch"/> rows a step) times <paramref name="matrix"/> ([inner, <paramref name="width"/>]) into
-    /// <paramref name="result"/>. Mostly-zero input (MNIST's pixels) goes through row updates that skip the zeros, and
-    /// before the last step only the first <paramref name="earlyColumns"/> columns are computed (the rest left zero);
-    /// dense input (hidden layers) through one AVX-512 product of all rows and columns, which is faster even doing the
-    /// columns the row updates would skip. A single row's product stays on the calling thread; a batch's may use all cores.
+    /// <paramref name="result"/>, where before the last step only the first <paramref name="earlyColumns"/> columns are
+    /// needed (the rest are left as they were). With AVX-512: one product of the early steps' needed columns and one of
+    /// the last step's, even for mostly-zero input such as MNIST's pixels (measured faster than row updates that skip the
+    /// zeros, for single rows and batches alike). Otherwise: row updates that skip zero inputs.
     /// </summary>
     private void RowTimesMatrix(float[] rows, int count, int batch, int inner, float[] matrix, float[] result, int width, int earlyColumns)
     {
-        if (Sgemm512.IsSupported && IsMostlyNonZero(rows.AsSpan(0, count * inner)))
+        int lastStepStart = count - batch;
+        if (_useGemm)
         {
             fixed (float* pr = rows, pm = matrix, pu = result)
-                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, count, inner, width, singleThreaded: batch == 1);
+            {
+                int early = earlyColumns < width ? lastStepStart : 0;
+                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, early, inner, earlyColumns, singleThreaded: true, cRowStride: width);
+                Sgemm512.Multiply(new StridedMatrix(pr + (long)early * inner, inner, 1), new StridedMatrix(pm, width, 1), pu + (long)early * width,
+                    count - early, inner, width, singleThreaded: true);
+            }
             return;
         }
 
-        int lastStepStart = count - batch;
         for (int r = 0; r < count; r++)
         {
             int used = r < lastStepStart ? earlyColumns : width;
@@ -276,14 +288,6 @@ internal sealed unsafe class SruInference
                     MultiplyAdd(a, matrix.AsSpan(i * width, used), row[..used]);
             }
         }
-    }
-
-    private static bool IsMostlyNonZero(ReadOnlySpan<float> values)
-    {
-        int zeros = 0;
-        foreach (float value in values)
-            zeros += value == 0 ? 1 : 0;
-        return zeros * 2 < values.Length;
     }
 
     /// <summary>LayerNorm over each of <paramref name="count"/> rows (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>

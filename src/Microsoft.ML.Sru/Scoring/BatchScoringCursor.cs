@@ -33,7 +33,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly float[] _batchFeatures;
     private readonly float[] _batchScores;
     private readonly float[] _rowScores;
-    private readonly SruInference.Workspace? _workspace;
+    private readonly SruInference.Workspace[]? _workspaces;
 
     private DataViewRowCursor? _leader;
     private ValueGetter<VBuffer<float>>? _leaderFeatures;
@@ -61,7 +61,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _batchFeatures = new float[batchSize * _featureCount];
         _batchScores = new float[batchSize * _classCount];
         _rowScores = new float[_classCount];
-        _workspace = model.CreateWorkspace(batchSize);
+        _workspaces = model.CreateWorkspaces(batchSize);
         _active = new bool[schema.Count];
         foreach (var column in active)
             _active[column.Index] = true;
@@ -162,7 +162,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             }
         }
         _host.Check(count > 0, "The input ended early for the cursor that reads features ahead.");
-        _model.Score(_batchFeatures.AsSpan(0, count * _featureCount), count, _batchScores.AsSpan(0, count * _classCount), _workspace);
+        _model.Score(_batchFeatures, count, _batchScores, _workspaces);
         _batchCount = count;
     }
 

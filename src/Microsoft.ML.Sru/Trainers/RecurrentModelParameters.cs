@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Model.Kernels;
 using Microsoft.ML.Sru.Runtime;
 using Microsoft.ML.Trainers;
 using TorchSharp;
@@ -112,42 +113,66 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         // Each mapper owns its buffers: cursors on other threads get their own.
         var input = new float[Spec.FeatureCount];
-        SruInference.Workspace? workspace = CreateWorkspace(rows: 1);
-        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input, workspace);
+        var scores = new float[Spec.ClassCount];
+        SruInference.Workspace[]? workspaces = CreateWorkspaces(rows: 1);
+        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input, scores, workspaces);
         return (ValueMapper<TIn, TOut>)(Delegate)map;
     }
 
-    private void Map(in VBuffer<float> src, ref VBuffer<float> dst, float[] input, SruInference.Workspace? workspace)
+    private void Map(in VBuffer<float> src, ref VBuffer<float> dst, float[] input, float[] scores, SruInference.Workspace[]? workspaces)
     {
         if (src.Length != Spec.FeatureCount)
             throw Host.Except($"Expected a feature vector of {Spec.FeatureCount} values, got {src.Length}.");
         src.CopyTo(input);
+        Score(input, 1, scores, workspaces);
         var editor = VBufferEditor.Create(ref dst, Spec.ClassCount);
-        Score(input, 1, editor.Values, workspace);
+        scores.CopyTo(editor.Values);
         dst = editor.Commit();
     }
 
     /// <summary>
-    /// Scratch memory for <see cref="Score(ReadOnlySpan{float}, int, Span{float}, SruInference.Workspace?)"/> calls of up to
-    /// <paramref name="rows"/> rows, one caller at a time; null where the network scores through TorchSharp.
+    /// Scratch memory for <see cref="Score(float[], int, float[], SruInference.Workspace[])"/> calls of up to
+    /// <paramref name="rows"/> rows, one caller at a time: one workspace per part a batch is split into, a part per core
+    /// for batches of at least <see cref="MinimumRowsPerPart"/> rows a core. Null where the network scores through TorchSharp.
     /// </summary>
-    internal SruInference.Workspace? CreateWorkspace(int rows) => _managedScorer?.CreateWorkspace(rows);
+    internal SruInference.Workspace[]? CreateWorkspaces(int rows)
+    {
+        if (_managedScorer is null)
+            return null;
+        int parts = Math.Clamp(rows / MinimumRowsPerPart, 1, Environment.ProcessorCount);
+        return Enumerable.Range(0, parts).Select(_ => _managedScorer.CreateWorkspace((rows + parts - 1) / parts)).ToArray();
+    }
+
+    /// <summary>Below this many rows a part, splitting a batch over the cores costs more than it saves.</summary>
+    private const int MinimumRowsPerPart = 8;
 
     /// <summary>
     /// Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>: in managed code
-    /// with a <paramref name="workspace"/> from <see cref="CreateWorkspace"/>, otherwise through TorchSharp.
+    /// with <paramref name="workspaces"/> from <see cref="CreateWorkspaces"/>, the rows split evenly over them, a thread
+    /// each; otherwise through TorchSharp.
     /// </summary>
-    internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, SruInference.Workspace? workspace)
+    internal void Score(float[] features, int rows, float[] scores, SruInference.Workspace[]? workspaces)
     {
-        if (_managedScorer is null || workspace is null)
+        if (_managedScorer is null || workspaces is null)
         {
-            Score(features, rows, scores);
+            Score(features.AsSpan(0, rows * Spec.FeatureCount), rows, scores);
             return;
         }
         Acquire();
         try
         {
-            _managedScorer.Score(features, rows, scores, workspace);
+            int parts = Math.Min(workspaces.Length, rows);
+            if (parts == 1)
+            {
+                _managedScorer.Score(features.AsSpan(0, rows * Spec.FeatureCount), rows, scores, workspaces[0]);
+                return;
+            }
+            KernelThreads.For(parts, part =>
+            {
+                int first = rows * part / parts, count = rows * (part + 1) / parts - first;
+                _managedScorer.Score(features.AsSpan(first * Spec.FeatureCount, count * Spec.FeatureCount), count,
+                    scores.AsSpan(first * Spec.ClassCount, count * Spec.ClassCount), workspaces[part]);
+            });
         }
         finally
         {

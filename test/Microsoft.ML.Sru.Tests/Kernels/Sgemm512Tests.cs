@@ -65,6 +65,29 @@ public sealed class Sgemm512Tests
     }
 
     [TestMethod]
+    // n: a 32-multiple (in place) and a tail (through the padded buffer); k = 0 clears the rows only.
+    [DataRow(27, 128, 256, 384, false)]
+    [DataRow(9, 30, 40, 64, true)]
+    [DataRow(5, 0, 32, 48, false)]
+    public void A_row_stride_for_c_writes_its_rows_there_and_leaves_the_columns_between_untouched(int m, int k, int n, int cRowStride, bool accumulate)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(5);
+        Tensor a = randn(new long[] { m, k }, generator: g), b = randn(new long[] { k, n }, generator: g), wide = randn(new long[] { m, cRowStride }, generator: g);
+        Tensor product = a.to(ScalarType.Float64).matmul(b.to(ScalarType.Float64)).to(ScalarType.Float32);
+        Tensor expected = wide.clone();
+        expected[.., ..n] = accumulate ? wide[.., ..n] + product : product;
+        Tensor c = wide.clone();
+        unsafe
+        {
+            fixed (byte* ap = a.bytes, bp = b.bytes, cp = c.bytes)
+                Sgemm512.Multiply(new StridedMatrix((float*)ap, k, 1), new StridedMatrix((float*)bp, n, 1), (float*)cp, m, k, n, accumulate: accumulate, cRowStride: cRowStride);
+        }
+        string? mismatch = TensorComparison.Mismatch("C with a row stride", expected, c, Atol, Rtol);
+        Assert.IsNull(mismatch, mismatch);
+    }
+
+    [TestMethod]
     public void A_wrong_element_is_caught_by_the_comparison()
     {
         using var scope = NewDisposeScope();

@@ -45,7 +45,8 @@ internal static unsafe class Sgemm512
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
     /// <summary>
-    /// C[m, n] = A[m, k]·B[k, n] (or C += A·B with <c>accumulate</c>), C dense row-major. B is copied into a dense, 32-column-padded
+    /// C[m, n] = A[m, k]·B[k, n] (or C += A·B with <c>accumulate</c>), C row-major with rows <paramref name="cRowStride"/>
+    /// apart (0: dense, n). B is copied into a dense, 32-column-padded
     /// buffer first when its rows are not contiguous or its width is not a multiple of 32 (small in the SRU's uses).
     /// </summary>
     /// <remarks>
@@ -53,21 +54,26 @@ internal static unsafe class Sgemm512
     /// themselves one of many threads (single-row scoring, a part of a split backward). With
     /// <paramref name="accumulate"/>, C += A·B.
     /// </remarks>
-    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n, bool singleThreaded = false, bool accumulate = false)
+    public static void Multiply(StridedMatrix a, StridedMatrix b, float* c, int m, int k, int n, bool singleThreaded = false, bool accumulate = false, long cRowStride = 0)
     {
         if (m == 0 || n == 0)
             return;
+        if (cRowStride == 0)
+            cRowStride = n;
         if (k == 0)
         {
             if (!accumulate)
-                new Span<float>(c, checked(m * n)).Clear();
+            {
+                for (int row = 0; row < m; row++)
+                    new Span<float>(c + row * cRowStride, n).Clear();
+            }
             return;
         }
 
         int paddedWidth = (n + ColumnBlock - 1) / ColumnBlock * ColumnBlock;
         if (b.ColumnStride == 1 && paddedWidth == n)
         {
-            Run(a, b.Data, b.RowStride, c, n, m, k, n, singleThreaded, accumulate);
+            Run(a, b.Data, b.RowStride, c, cRowStride, m, k, n, singleThreaded, accumulate);
             return;
         }
 
@@ -89,7 +95,7 @@ internal static unsafe class Sgemm512
 
                 if (wide is null)
                 {
-                    Run(a, bp, paddedWidth, c, n, m, k, paddedWidth, singleThreaded, accumulate);
+                    Run(a, bp, paddedWidth, c, cRowStride, m, k, paddedWidth, singleThreaded, accumulate);
                     return;
                 }
 
@@ -98,7 +104,7 @@ internal static unsafe class Sgemm512
                     Run(a, bp, paddedWidth, cp, paddedWidth, m, k, paddedWidth, singleThreaded, accumulate: false);
                     for (int row = 0; row < m; row++)
                     {
-                        float* source = cp + (long)row * paddedWidth, target = c + (long)row * n;
+                        float* source = cp + (long)row * paddedWidth, target = c + row * cRowStride;
                         if (accumulate)
                         {
                             for (int j = 0; j < n; j++)

@@ -123,7 +123,7 @@ internal static unsafe class SruKernel
         return elements < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, batch);
     }
 
-    private static int PartsFor(in SruKernelArguments a) => PartsFor(a.Steps, a.Batch, a.Directions, a.Hidden);
+    private static int PartsFor(in SruKernelArguments a) => a.SingleThreaded ? 1 : PartsFor(a.Steps, a.Batch, a.Directions, a.Hidden);
 
     /// <summary>Below this many recurrence elements a call runs on the calling thread alone.</summary>
     private const long ParallelThreshold = 1 << 16;

@@ -42,6 +42,9 @@ internal unsafe struct SruKernelArguments
     /// </summary>
     public bool LastStepOnly;
 
+    /// <summary>Runs on the calling thread whatever the batch: for callers that split the work over the cores themselves.</summary>
+    public bool SingleThreaded;
+
     /// <summary>c for every step, written by a training forward and read by the backward; null for inference.</summary>
     public float* States;
 
