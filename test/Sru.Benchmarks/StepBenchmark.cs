@@ -141,7 +141,8 @@ internal static class StepBenchmark
     /// <summary>
     /// GEMM floating-point operations of one SRU training step, counting only the products that run: forward
     /// U = X·W per layer, backward dW = X^T·dU per layer and dX = dU·W^T for every layer but the first (the
-    /// network's input needs no gradient).
+    /// network's input needs no gradient). In the last layer, whose h the head reads at the last step only, the steps
+    /// before it compute and differentiate only the z and f blocks (2·H columns), so its products count those.
     /// </summary>
     public static double SruGemmFlops()
     {
@@ -150,7 +151,10 @@ internal static class StepBenchmark
         {
             int input = layer == 0 ? StepSize : Hidden;
             int blocks = input != Hidden ? 4 : 3;
-            double product = 2.0 * Steps * Batch * input * blocks * Hidden;
+            double columnsPerRow = layer == Layers - 1
+                ? ((Steps - 1) * 2.0 + blocks) * Hidden / Steps
+                : blocks * Hidden;
+            double product = 2.0 * Steps * Batch * input * columnsPerRow;
             flops += layer == 0 ? 2 * product : 3 * product;
         }
         return flops;

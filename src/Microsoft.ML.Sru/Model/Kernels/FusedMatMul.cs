@@ -32,11 +32,28 @@ internal static class FusedMatMul
         && x.shape[0] * w.shape[1] <= int.MaxValue / sizeof(float);
 
     /// <summary>The product without autograd: contiguous float32 CPU operands.</summary>
-    internal static unsafe Tensor Run(Tensor x, Tensor w)
+    internal static Tensor Run(Tensor x, Tensor w) => Run(x, w, earlyRows: 0, earlyColumns: (int)w.shape[1]);
+
+    /// <summary>
+    /// The product without autograd where the first <paramref name="earlyRows"/> rows need only their first
+    /// <paramref name="earlyColumns"/> columns: those are computed and the rest of these rows set to zero, so that
+    /// whatever reads them sees finite values.
+    /// </summary>
+    internal static unsafe Tensor Run(Tensor x, Tensor w, int earlyRows, int earlyColumns)
     {
         int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
         Tensor u = TensorPool.Empty(rows, columns);
-        Sgemm512.Multiply(new StridedMatrix(TensorMemory.Pointer(x), inner, 1), new StridedMatrix(TensorMemory.Pointer(w), columns, 1), TensorMemory.Pointer(u), rows, inner, columns);
+        float* px = TensorMemory.Pointer(x), pw = TensorMemory.Pointer(w), pu = TensorMemory.Pointer(u);
+        if (earlyColumns < columns && earlyRows > 0)
+        {
+            Sgemm512.Multiply(new StridedMatrix(px, inner, 1), new StridedMatrix(pw, columns, 1), pu, earlyRows, inner, earlyColumns, cRowStride: columns);
+            for (long row = 0; row < earlyRows; row++)
+                new Span<float>(pu + row * columns + earlyColumns, columns - earlyColumns).Clear();
+            px += (long)earlyRows * inner;
+            pu += (long)earlyRows * columns;
+            rows -= earlyRows;
+        }
+        Sgemm512.Multiply(new StridedMatrix(px, inner, 1), new StridedMatrix(pw, columns, 1), pu, rows, inner, columns);
         return u;
     }
 }

@@ -20,7 +20,7 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
     private readonly float* _weightTransposed;
     private readonly float* _gradInput;
     private readonly float* _gradWeightParts;
-    private readonly int _parts, _batch, _inputSize, _width, _chunkRows;
+    private readonly int _parts, _batch, _inputSize, _width, _chunkRows, _earlyColumns, _lastStep;
     private readonly bool _gradInputHoldsSkip;
     private readonly float* _chunks;
     private readonly int[] _filled;
@@ -33,9 +33,16 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
     /// <param name="batch">B.</param>
     /// <param name="inputSize">I.</param>
     /// <param name="width">k·H, the columns of U.</param>
+    /// <param name="earlyColumns">
+    /// The columns of dU that can be nonzero before <paramref name="lastStep"/> (all, or z and f's 2·H when only the last
+    /// step's h is read): the products leave the others out.
+    /// </param>
+    /// <param name="lastStep">T − 1.</param>
     public ProjectionGradientSink(float* input, float* weightTransposed, float* gradInput, bool gradInputHoldsSkip,
-        int parts, int batch, int inputSize, int width)
+        int parts, int batch, int inputSize, int width, int earlyColumns, int lastStep)
     {
+        _earlyColumns = earlyColumns;
+        _lastStep = lastStep;
         _input = input;
         _weightTransposed = weightTransposed;
         _gradInput = gradInput;
@@ -56,11 +63,12 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
     {
         int rows = endSequence - firstSequence;
         long firstRow = (long)step * _batch + firstSequence;
+        int columns = step == _lastStep ? _width : _earlyColumns;
         // Each part runs on its own thread already: the products stay on it.
         if (_gradInput != null)
         {
             Sgemm512.Multiply(new StridedMatrix(gradU, _width, 1), new StridedMatrix(_weightTransposed, _inputSize, 1),
-                _gradInput + firstRow * _inputSize, rows, _width, _inputSize, singleThreaded: true, accumulate: _gradInputHoldsSkip);
+                _gradInput + firstRow * _inputSize, rows, columns, _inputSize, singleThreaded: true, accumulate: _gradInputHoldsSkip);
         }
 
         // The part's chunk: dU rows, then X rows, side by side in one block.
@@ -70,11 +78,12 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
         new ReadOnlySpan<float>(gradU, rows * _width).CopyTo(new Span<float>(gradUChunk + (long)filled * _width, rows * _width));
         new ReadOnlySpan<float>(_input + firstRow * _inputSize, rows * _inputSize).CopyTo(new Span<float>(inputChunk + (long)filled * _inputSize, rows * _inputSize));
         filled += rows;
-        // Steps arrive from the last to the first: step 0 ends the part's backward.
-        if (filled + rows > _chunkRows || step == 0)
+        // Steps arrive from the last to the first: step 0 ends the part's backward. With fewer early columns, the last
+        // step (the first to arrive) goes alone, so that every later chunk needs only those.
+        if (filled + rows > _chunkRows || step == 0 || columns != _earlyColumns)
         {
             Sgemm512.Multiply(new StridedMatrix(inputChunk, 1, _inputSize), new StridedMatrix(gradUChunk, _width, 1),
-                _gradWeightParts + (long)part * _inputSize * _width, _inputSize, filled, _width, singleThreaded: true, accumulate: true);
+                _gradWeightParts + (long)part * _inputSize * _width, _inputSize, filled, columns, singleThreaded: true, accumulate: true, cRowStride: _width);
             filled = 0;
         }
         _filled[part] = filled;

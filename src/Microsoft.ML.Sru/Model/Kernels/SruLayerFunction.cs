@@ -11,7 +11,8 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// Arguments to <c>apply</c>: x [T·B, I] and w [I, k·H] contiguous float32 on the CPU, bias [2·H], the cell-state
 /// weights [2·H] or null, the <see cref="SruSkip"/> source (<see cref="SruSkip.External"/> meaning x itself, I = H),
 /// the <see cref="SruActivation"/>, T, H, and whether only the last step's h is wanted. Returns h [T, B, 1, H], or the
-/// last step's, [B, 1, H].
+/// last step's, [B, 1, H]; then the steps before the last compute and differentiate only the z and f blocks of U, the
+/// only ones their c depends on (a third fewer multiply-adds in the layer's three products).
 /// </summary>
 /// <remarks>TorchSharp keeps one shared instance per function type, so this class must stay stateless.</remarks>
 internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerFunction>
@@ -35,7 +36,8 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         long batch = x.shape[0] / steps;
         long blocks = w.shape[1] / hidden;
 
-        Tensor u = FusedMatMul.Run(x, w).view(steps, batch, 1, blocks, hidden);
+        // Only the last step's h is read: before it, c needs z and f alone, and r and x' (set to zero) get no gradient.
+        Tensor u = (lastStepOnly ? FusedMatMul.Run(x, w, (int)((steps - 1) * batch), 2 * hidden) : FusedMatMul.Run(x, w)).view(steps, batch, 1, blocks, hidden);
         Tensor states = TensorPool.Empty(steps, batch, 1, hidden);
         Tensor? external = skip == SruSkip.External ? x.view(steps, batch, 1, hidden) : null;
         Tensor h = FusedSruRecurrence.RunForward(u, bias, cellWeights, external, skip, activation, states, lastStepOnly);
@@ -70,11 +72,13 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         Tensor gradBias = empty_like(bias);
         Tensor? gradCellWeights = cellWeights is null ? null : empty_like(cellWeights);
         int parts = SruKernel.PartsFor(steps, batch, 1, hidden);
+        bool lastStepOnly = (bool)ctx.get_data(LastStepKey);
         using (var sink = new ProjectionGradientSink(TensorMemory.Pointer(x), weightTransposed is null ? null : TensorMemory.Pointer(weightTransposed),
-            inputGradient ? TensorMemory.Pointer(gradX!) : null, skip == SruSkip.External, parts, batch, inputSize, width))
+            inputGradient ? TensorMemory.Pointer(gradX!) : null, skip == SruSkip.External, parts, batch, inputSize, width,
+            earlyColumns: lastStepOnly ? 2 * hidden : width, lastStep: steps - 1))
         {
             FusedSruRecurrence.RunBackward(u, bias, cellWeights, skip == SruSkip.External ? x : null, skip, activation, states, grad_output.contiguous(),
-                gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink, (bool)ctx.get_data(LastStepKey));
+                gradU: null, gradBias, gradCellWeights, gradSkip: skip == SruSkip.External ? gradX : null, sink, lastStepOnly);
             sink.SumWeightGradient(new Span<float>(TensorMemory.Pointer(gradW), inputSize * width));
         }
 
