@@ -5,8 +5,9 @@ namespace Microsoft.ML.Sru.Scoring;
 
 /// <summary>
 /// The data view <see cref="RecurrentPredictionTransformer.Transform"/> returns. Its schema is ML.NET's multiclass
-/// scorer's over the same input: the input's columns, then Score and PredictedLabel. A cursor that reads neither
-/// scored column is the row scorer's own (nothing is scored); one that does is a <see cref="BatchScoringCursor"/>.
+/// scorer's over the same input: the input's columns, then Score and PredictedLabel. A cursor that requests a scored
+/// column is a <see cref="BatchScoringCursor"/>; one that requests neither (nothing is scored), or asks for the rows
+/// shuffled, is the row scorer's own.
 /// </summary>
 internal sealed class BatchScoredDataView : IDataView
 {
@@ -31,8 +32,8 @@ internal sealed class BatchScoredDataView : IDataView
 
     public DataViewSchema Schema => _rowScored.Schema;
 
-    /// <summary>Batches need the input read in its own order by two cursors at once, so no shuffling.</summary>
-    public bool CanShuffle => false;
+    /// <summary>As the input: shuffled cursors score row by row.</summary>
+    public bool CanShuffle => _input.CanShuffle;
 
     public long? GetRowCount() => _input.GetRowCount();
 
@@ -40,7 +41,8 @@ internal sealed class BatchScoredDataView : IDataView
     {
         _host.CheckValue(columnsNeeded, nameof(columnsNeeded));
         var needed = columnsNeeded.ToArray();
-        if (_scoreIndex < 0 || !needed.Any(c => c.Index == _scoreIndex || c.Index == _predictedLabelIndex))
+        // Batches need the input read in the same order by two cursors, so a shuffled cursor scores row by row.
+        if (_scoreIndex < 0 || rand is not null || !needed.Any(c => c.Index == _scoreIndex || c.Index == _predictedLabelIndex))
             return _rowScored.GetRowCursor(needed, rand);
         var passThrough = needed.Where(c => c.Index < _input.Schema.Count).Select(c => _input.Schema[c.Index]);
         return new BatchScoringCursor(_host, Schema, _input, passThrough, _features, _model, _scoreIndex, _predictedLabelIndex, needed);

@@ -13,11 +13,17 @@ namespace Microsoft.ML.Sru.Scoring;
 /// </summary>
 /// <remarks>
 /// A row ahead whose features cannot be read ends the batch before it, so the error surfaces when this cursor
-/// reaches that row (as with row-by-row scoring), not at an earlier row.
+/// reaches that row (as with row-by-row scoring), not at an earlier row. Batches start small and double up to the
+/// full size, so that a reader that stops after a few rows does not pay for scoring many more. Each scored row's id
+/// is checked against the follower's: an input that does not give the same rows to two cursors is reported, never
+/// scored against the wrong rows.
 /// </remarks>
 internal sealed class BatchScoringCursor : DataViewRowCursor
 {
     internal const int DefaultBatchSize = 128;
+
+    /// <summary>The first batch's size; each next one doubles, up to the full size.</summary>
+    private const int FirstBatchSize = 8;
 
     private readonly IHost _host;
     private readonly IDataView _input;
@@ -35,9 +41,14 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly float[] _rowScores;
     private readonly SruInference.Workspace[]? _workspaces;
 
+    private readonly DataViewRowId[] _batchIds;
+    private readonly ValueGetter<DataViewRowId> _followerId;
+
     private DataViewRowCursor? _leader;
     private ValueGetter<VBuffer<float>>? _leaderFeatures;
+    private ValueGetter<DataViewRowId>? _leaderId;
     private VBuffer<float> _row;
+    private int _nextBatchSize = FirstBatchSize;
 
     // Scores in _batchScores are for the rows at positions [_batchStart, _batchStart + _batchCount).
     private long _batchStart;
@@ -61,11 +72,16 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _batchFeatures = new float[batchSize * _featureCount];
         _batchScores = new float[batchSize * _classCount];
         _rowScores = new float[_classCount];
+        _batchIds = new DataViewRowId[batchSize];
         _workspaces = model.CreateWorkspaces(batchSize);
         _active = new bool[schema.Count];
         foreach (var column in active)
+        {
+            _host.Check(column.Index < _active.Length && schema[column.Index].Name == column.Name, $"Column '{column.Name}' is not of the scored data's schema.");
             _active[column.Index] = true;
+        }
         _follower = input.GetRowCursor(passThrough);
+        _followerId = _follower.GetIdGetter();
     }
 
     public override DataViewSchema Schema { get; }
@@ -80,23 +96,23 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
 
     public override bool IsColumnActive(DataViewSchema.Column column)
     {
-        _host.Check(column.Index < _active.Length && Schema[column.Index].Equals(column), "The column is not of this cursor's schema.");
+        _host.Check(column.Index >= 0 && column.Index < _active.Length && Schema[column.Index].Name == column.Name, $"Column '{column.Name}' is not of this cursor's schema.");
         return _active[column.Index];
     }
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
-        _host.CheckParam(IsColumnActive(column), nameof(column), $"Column '{column.Name}' is not active in this cursor.");
+        _host.Check(IsColumnActive(column), $"Column '{column.Name}' is not active in this cursor.");
         if (column.Index < _input.Schema.Count)
             return _follower.GetGetter<TValue>(_input.Schema[column.Index]);
         if (column.Index == _scoreIndex)
         {
-            _host.CheckParam(typeof(TValue) == typeof(VBuffer<float>), nameof(column), $"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
+            _host.Check(typeof(TValue) == typeof(VBuffer<float>), $"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
             ValueGetter<VBuffer<float>> score = GetScore;
             return (ValueGetter<TValue>)(Delegate)score;
         }
         _host.Assert(column.Index == _predictedLabelIndex);
-        _host.CheckParam(typeof(TValue) == typeof(uint), nameof(column), $"Column '{column.Name}' holds a UInt32 key, not {typeof(TValue).Name}.");
+        _host.Check(typeof(TValue) == typeof(uint), $"Column '{column.Name}' holds a UInt32 key, not {typeof(TValue).Name}.");
         ValueGetter<uint> predicted = GetPredictedLabel;
         return (ValueGetter<TValue>)(Delegate)predicted;
     }
@@ -124,7 +140,12 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _host.Check(position >= 0, "The cursor is not on a row: call MoveNext first.");
         if (position < _batchStart || position >= _batchStart + _batchCount)
             ScoreBatchAt(position);
-        return _batchScores.AsSpan((int)(position - _batchStart) * _classCount, _classCount);
+        int slot = (int)(position - _batchStart);
+        DataViewRowId id = default;
+        _followerId(ref id);
+        if (!id.Equals(_batchIds[slot]))
+            throw _host.Except($"The input gave the cursor reading '{_features.Name}' ahead a different row at position {position} than this cursor. Scoring in batches reads the input twice and needs the same rows both times, as an IDataView must give; read this input row by row (PredictionEngine, or Transform on a data view that is cached first).");
+        return _batchScores.AsSpan(slot * _classCount, _classCount);
     }
 
     /// <summary>Reads the features of up to a batch of rows from <paramref name="position"/> on and scores them.</summary>
@@ -133,9 +154,10 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         // The follower only moves forward and the last batch ended before it, so the leader is behind or at the row.
         if (_leader is null || _leader.Position >= position)
         {
-            _leader?.Dispose();
+            DropLeader();
             _leader = _input.GetRowCursor(new[] { _features });
             _leaderFeatures = _leader.GetGetter<VBuffer<float>>(_features);
+            _leaderId = _leader.GetIdGetter();
         }
         while (_leader.Position < position - 1)
         {
@@ -144,8 +166,9 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
 
         _batchStart = position;
         _batchCount = 0;
-        int count = 0;
-        for (; count < _batchSize; count++)
+        int count = 0, size = _nextBatchSize;
+        _nextBatchSize = Math.Min(2 * _nextBatchSize, _batchSize);
+        for (; count < size; count++)
         {
             try
             {
@@ -156,8 +179,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             catch (Exception) when (count > 0)
             {
                 // A later row failed: score the rows before it, and read it again (failing there) when this cursor gets to it.
-                _leader.Dispose();
-                _leader = null;
+                DropLeader();
                 break;
             }
         }
@@ -166,8 +188,17 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _batchCount = count;
     }
 
+    private void DropLeader()
+    {
+        _leader?.Dispose();
+        _leader = null;
+        _leaderFeatures = null;
+        _leaderId = null;
+    }
+
     private void ReadFeatures(int slot)
     {
+        _leaderId!(ref _batchIds[slot]);
         _leaderFeatures!(ref _row);
         if (_row.Length != _featureCount)
             throw _host.Except($"Expected a feature vector of {_featureCount} values in column '{_features.Name}', got {_row.Length}.");
@@ -180,7 +211,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             return;
         if (disposing)
         {
-            _leader?.Dispose();
+            DropLeader();
             _follower.Dispose();
         }
         _disposed = true;

@@ -61,9 +61,10 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _rowScorer.GetRowToRowMapper(inputSchema);
 
     /// <summary>
-    /// Adds Score and PredictedLabel to <paramref name="input"/>, lazily as any ML.NET transform does. A cursor that reads
-    /// either column scores <see cref="BatchSize"/> rows at once, reading the features ahead through a second cursor
-    /// over <paramref name="input"/>; its other columns come from <paramref name="input"/> unchanged.
+    /// Adds Score and PredictedLabel to <paramref name="input"/>, lazily as any ML.NET transform does. A cursor that
+    /// requests either column scores up to <see cref="BatchSize"/> rows at once (starting small and doubling), reading the
+    /// features ahead through a second cursor over <paramref name="input"/>; its other columns come from
+    /// <paramref name="input"/> unchanged. A cursor that asks for shuffled rows scores row by row.
     /// </summary>
     public IDataView Transform(IDataView input)
     {

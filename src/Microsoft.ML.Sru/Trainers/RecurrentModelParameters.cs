@@ -33,7 +33,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
 
     private readonly SequenceClassifier _network;
 
-    // SRU models score single rows in managed code; other cells go through TorchSharp.
+    // SRU models score rows and batches in managed code; other cells go through TorchSharp.
     private readonly SruInference? _managedScorer;
     private readonly VectorDataViewType _inputType;
     private readonly VectorDataViewType _outputType;
@@ -161,18 +161,26 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         Acquire();
         try
         {
-            int parts = Math.Min(workspaces.Length, rows);
+            int parts = Math.Clamp(rows / MinimumRowsPerPart, 1, workspaces.Length);
             if (parts == 1)
             {
                 _managedScorer.Score(features.AsSpan(0, rows * Spec.FeatureCount), rows, scores, workspaces[0]);
                 return;
             }
-            KernelThreads.For(parts, part =>
+            try
             {
-                int first = rows * part / parts, count = rows * (part + 1) / parts - first;
-                _managedScorer.Score(features.AsSpan(first * Spec.FeatureCount, count * Spec.FeatureCount), count,
-                    scores.AsSpan(first * Spec.ClassCount, count * Spec.ClassCount), workspaces[part]);
-            });
+                KernelThreads.For(parts, part =>
+                {
+                    int first = rows * part / parts, count = rows * (part + 1) / parts - first;
+                    _managedScorer.Score(features.AsSpan(first * Spec.FeatureCount, count * Spec.FeatureCount), count,
+                        scores.AsSpan(first * Spec.ClassCount, count * Spec.ClassCount), workspaces[part]);
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                // As a single part would throw it.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
         }
         finally
         {

@@ -67,7 +67,7 @@ public abstract class RecurrentTrainerBase
     /// way); otherwise an <see cref="ArgumentException"/> names what differs.
     /// </summary>
     /// <param name="trainData">The training data.</param>
-    /// <param name="initialModel">A trained model, e.g. <c>((RecurrentPredictionTransformer)loaded).Model</c>.</param>
+    /// <param name="initialModel">A trained model, e.g. <c>((ISingleFeaturePredictionTransformer&lt;RecurrentModelParameters&gt;)loaded).Model</c> (which also reads models saved by earlier versions, where Fit returned ML.NET's MulticlassPredictionTransformer).</param>
     public RecurrentPredictionTransformer Fit(IDataView trainData, RecurrentModelParameters initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);

@@ -208,6 +208,86 @@ public sealed class BatchTransformTests
     }
 
     [TestMethod]
+    public void Shuffled_cursors_cursor_sets_and_an_input_with_its_own_Score_column_score_as_the_row_scorer()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        IDataView data = Load(ml, Rows(RowCount, seed: 7));
+        IDataView scored = model.Transform(data);
+        float[][] all = RecurrentTrainerTests.Scores(scored);
+        var byName = RecurrentTrainerTests.Scores(scored).Zip(Rows(RowCount, seed: 7)).ToDictionary(p => p.Second.Name, p => p.First);
+
+        // Shuffled: the row scorer's cursor, the same scores for the same rows.
+        Assert.AreEqual(data.CanShuffle, scored.CanShuffle);
+        using (var cursor = scored.GetRowCursor(new[] { scored.Schema["Name"], scored.Schema["Score"] }, new Random(3)))
+        {
+            Assert.IsNotInstanceOfType<BatchScoringCursor>(cursor);
+            var name = cursor.GetGetter<ReadOnlyMemory<char>>(scored.Schema["Name"]);
+            var score = cursor.GetGetter<VBuffer<float>>(scored.Schema["Score"]);
+            ReadOnlyMemory<char> n = default;
+            VBuffer<float> s = default;
+            while (cursor.MoveNext())
+            {
+                name(ref n);
+                score(ref s);
+                float[] expected = byName[n.ToString()];
+                float[] actual = s.DenseValues().ToArray();
+                for (int c = 0; c < actual.Length; c++)
+                    Assert.AreEqual(expected[c], actual[c], 1e-5, $"{n}, class {c}");
+            }
+        }
+
+        // A cursor set is one batch-scoring cursor.
+        DataViewRowCursor[] set = scored.GetRowCursorSet(new[] { scored.Schema["Score"] }, 4);
+        Assert.HasCount(1, set);
+        set[0].Dispose();
+
+        // An input that already has Score and PredictedLabel: the new ones hide them, and are still the model's.
+        IDataView withOwn = ml.Transforms.CopyColumns("Score", "Features").Append(ml.Transforms.CopyColumns("PredictedLabel", "Label")).Fit(data).Transform(data);
+        float[][] again = RecurrentTrainerTests.Scores(model.Transform(withOwn));
+        Assert.HasCount(all.Length, again);
+        for (int i = 0; i < all.Length; i++)
+            for (int c = 0; c < all[i].Length; c++)
+                Assert.AreEqual(all[i][c], again[i][c], 1e-5, $"row {i}, class {c}");
+    }
+
+    /// <summary>An input that gives each cursor different rows, against the IDataView contract.</summary>
+    private sealed class ChangingDataView(IDataView first, IDataView second) : IDataView
+    {
+        private int _cursors;
+
+        public DataViewSchema Schema => first.Schema;
+
+        public bool CanShuffle => false;
+
+        public long? GetRowCount() => null;
+
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+        {
+            IDataView source = Interlocked.Increment(ref _cursors) % 2 == 1 ? first : second;
+            return source.GetRowCursor(columnsNeeded.Select(c => source.Schema[c.Name]));
+        }
+
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            new[] { GetRowCursor(columnsNeeded, rand) };
+    }
+
+    [TestMethod]
+    public void An_input_that_gives_two_cursors_different_rows_is_reported_not_scored_against_the_wrong_rows()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+        // The cursor reading ahead sees the same rows in another order, so their ids differ at the same position.
+        IDataView first = Load(ml, Rows(40, seed: 7));
+        IDataView second = ml.Data.ShuffleRows(Load(ml, Rows(40, seed: 7)), seed: 5);
+        IDataView scored = model.Transform(new ChangingDataView(first, second));
+
+        var e = Assert.Throws<InvalidOperationException>(() => RecurrentTrainerTests.Scores(scored));
+        StringAssert.Contains(e.Message, "different row");
+        StringAssert.Contains(e.Message, "'Features'");
+    }
+
+    [TestMethod]
     public void A_saved_and_loaded_model_still_scores_in_batches()
     {
         var ml = new MLContext(seed: 1);

@@ -76,10 +76,10 @@ public sealed class SruOptionsTests
 
     [TestMethod]
     [DynamicData(nameof(Configurations))]
-    public void Single_row_scores_agree_with_batch_scores(string name, Action<SruTrainer.Options> change)
+    public void Transform_scores_agree_with_the_TorchSharp_network(string name, Action<SruTrainer.Options> change)
     {
-        // Transform (one row at a time: the managed scorer, or TorchSharp where it does not apply) against the
-        // TorchSharp network scoring all rows at once.
+        // Transform (in batches through the managed scorer, or TorchSharp where it does not apply) against the TorchSharp
+        // network scoring all rows at once.
         var ml = new MLContext(seed: 13);
         var model = ml.MulticlassClassification.Trainers.Sru(TwoLayers(change)).Fit(OrderedMarkers.Load(ml, 200, seed: 13));
         List<OrderedMarkers.Row> rows = OrderedMarkers.Generate(30, seed: 14);
