@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// The projection's gradients, dW = X^T·dU and dX = dU·W^T, taken step by step from the recurrence backward
 /// (<see cref="ISruStepSink"/>) while each step's dL/du (a few hundred KB) is still in cache, instead of writing all of
 /// dU ([T·B, k·H], several MB) to memory and reading it back twice. dX is taken every step; for dW, a part gathers a few
-/// steps' rows of dU and X first (at least <see cref="MinimumChunkRows"/>), so that each product runs deep enough to
+/// steps' rows of dU (written there by the kernel) and X first (at least <see cref="MinimumChunkRows"/>), so that each product runs deep enough to
 /// pay for reading and writing dW, also when a part holds only a few sequences. Each part of the batch split adds into
 /// its own dW, summed afterwards in a fixed order, so results do not depend on thread timing.
 /// </summary>
@@ -59,6 +59,9 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
         _filled = new int[parts];
     }
 
+    /// <summary>The next free rows of the part's chunk: the kernel writes dL/du there, so it is gathered without a copy.</summary>
+    public float* NextStepBuffer(int part) => _chunks + (long)part * _chunkRows * (_width + _inputSize) + (long)_filled[part] * _width;
+
     public void StepDone(int part, int step, int firstSequence, int endSequence, float* gradU)
     {
         int rows = endSequence - firstSequence;
@@ -71,11 +74,10 @@ internal sealed unsafe class ProjectionGradientSink : ISruStepSink, IDisposable
                 _gradInput + firstRow * _inputSize, rows, columns, _inputSize, singleThreaded: true, accumulate: _gradInputHoldsSkip);
         }
 
-        // The part's chunk: dU rows, then X rows, side by side in one block.
+        // The part's chunk: dU rows (the kernel has written this step's in place), then X rows, side by side in one block.
         float* gradUChunk = _chunks + (long)part * _chunkRows * (_width + _inputSize);
         float* inputChunk = gradUChunk + (long)_chunkRows * _width;
         int filled = _filled[part];
-        new ReadOnlySpan<float>(gradU, rows * _width).CopyTo(new Span<float>(gradUChunk + (long)filled * _width, rows * _width));
         new ReadOnlySpan<float>(_input + firstRow * _inputSize, rows * _inputSize).CopyTo(new Span<float>(inputChunk + (long)filled * _inputSize, rows * _inputSize));
         filled += rows;
         // Steps arrive from the last to the first: step 0 ends the part's backward. With fewer early columns, the last

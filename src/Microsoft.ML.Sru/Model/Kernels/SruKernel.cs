@@ -253,7 +253,8 @@ internal static unsafe class SruKernel
     /// <summary>
     /// The backward for sequences [first, end) (part <paramref name="part"/> of the batch), adding their bias (and v)
     /// gradients into <paramref name="total"/> [2 · 2DH]. With a <see cref="SruKernelArguments.StepSink"/>, dL/du goes into
-    /// a part-local buffer of one step, handed to the sink after each step, instead of into GradU.
+    /// the buffer the sink gives for each step (<see cref="ISruStepSink.NextStepBuffer"/>), handed back to it after the step,
+    /// instead of into GradU.
     /// </summary>
     // Fully optimised from the first call: a training run calls it only a few thousand times, mostly before tiering would.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -271,7 +272,7 @@ internal static unsafe class SruKernel
         // Bias (then v) gradients: summed over the part's sequences in float for one step, then over steps in double.
         float* stepSum = (float*)NativeMemory.AllocZeroed(2 * (nuint)gateWidth, sizeof(float));
         ISruStepSink? sink = a.StepSink;
-        float* stepGradU = sink is null ? null : (float*)NativeMemory.Alloc((nuint)(endSequence - firstSequence) * (nuint)dirs * (nuint)blocks * (nuint)hidden, sizeof(float));
+        float* stepGradU = null;
         try
         {
             long plane = (long)batch * dirs * hidden;
@@ -282,6 +283,8 @@ internal static unsafe class SruKernel
             for (int p = steps - 1; p >= 0; p--)
             {
                 new Span<float>(stepSum, sums).Clear();
+                if (sink is not null)
+                    stepGradU = sink.NextStepBuffer(part);
                 for (int b = firstSequence; b < endSequence; b++)
                 {
                     for (int d = 0; d < dirs; d++)
@@ -327,7 +330,6 @@ internal static unsafe class SruKernel
         }
         finally
         {
-            NativeMemory.Free(stepGradU);
             NativeMemory.Free(zeros);
             NativeMemory.Free(carry);
             NativeMemory.Free(stepSum);
