@@ -216,9 +216,33 @@ public sealed class FusedSruRecurrenceTests
     [DataRow(6, 4, 33, 3, false, 5)]
     [DataRow(5, 3, 8, 1, true, 4)]
     public void A_whole_classifier_on_the_fused_kernels_matches_the_reference_in_logits_and_gradients(int steps, int stepSize, int hidden, int layers, bool highway, int batch)
+        => AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, 4, highway), batch);
+
+    /// <summary>The cell options, whose last layer (one direction) also outputs only its last step on the fused path.</summary>
+    public static IEnumerable<object[]> ClassifierCellOptions() =>
+    [
+        [new CellOptions(CellWeights: true)],
+        [new CellOptions(Activation: SruActivation.Identity)],
+        [new CellOptions(CellWeights: true, Activation: SruActivation.Identity, HighwayBias: -1, Rescale: true)],
+        [new CellOptions(LayerNorm: SruLayerNorm.AfterRecurrence)],
+        [new CellOptions(LayerNorm: SruLayerNorm.BeforeRecurrence, CellWeights: true)],
+        [new CellOptions(Projection: 8)],
+        [new CellOptions(Bidirectional: true, CellWeights: true)],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(ClassifierCellOptions))]
+    public void A_whole_classifier_with_the_SRU_options_matches_the_reference_in_logits_and_gradients(CellOptions cell)
+    {
+        // I ≠ H in the first layer and I = H after, tails (H = 17), a batch past the parallel threshold.
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 7, 12, 17, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 9);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 40);
+    }
+
+    private static void AssertClassifierMatchesReference(NetworkSpec spec, int batch)
     {
         using var scope = NewDisposeScope();
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, 4, highway);
+        int steps = spec.SequenceLength;
         var (expectedLogits, expectedGrads) = RunNetwork(SruRecurrence.Reference, spec, batch, seed: 17);
         var (logits, grads) = RunNetwork(FusedSruRecurrence.Instance, spec, batch, seed: 17);
         TensorComparison.AssertClose("logits", expectedLogits, logits);

@@ -157,8 +157,6 @@ internal static unsafe class SruKernel
         float* tail = stackalloc float[11 * MaxLanes];
         int steps = a.Steps, batch = a.Batch, dirs = a.Directions, hidden = a.Hidden;
         float* zeros = (float*)NativeMemory.AllocZeroed((nuint)hidden, sizeof(float));
-        // Where the steps before the last write h when only the last step's is kept.
-        float* discard = a.LastStepOnly ? (float*)NativeMemory.Alloc((nuint)hidden, sizeof(float)) : null;
         float* running = a.States == null ? (float*)NativeMemory.AllocZeroed((nuint)batch * (nuint)dirs * (nuint)hidden, sizeof(float)) : null;
         try
         {
@@ -192,10 +190,16 @@ internal static unsafe class SruKernel
                         }
                         long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
                         float* v = a.CellWeights;
+                        if (a.LastStepOnly && p < steps - 1)
+                        {
+                            // No h before the last step: c alone.
+                            ForwardCellRow<V, TWeights>(ur, ur + hidden, a.Bias + forget, TWeights.IsOn ? v + forget : null, cPrev, cOut, hidden, tail);
+                            continue;
+                        }
                         ForwardRow<V, TWeights, TTanh>(
                             ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
                             TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
-                            cPrev, cOut, !a.LastStepOnly ? a.H + row * hidden : p == steps - 1 ? a.H + (long)b * hidden : discard, hidden, tail);
+                            cPrev, cOut, !a.LastStepOnly ? a.H + row * hidden : a.H + (long)b * hidden, hidden, tail);
                     }
                 }
             }
@@ -203,7 +207,6 @@ internal static unsafe class SruKernel
         finally
         {
             NativeMemory.Free(zeros);
-            NativeMemory.Free(discard);
             NativeMemory.Free(running);
         }
     }
@@ -314,10 +317,18 @@ internal static unsafe class SruKernel
                         long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
                         float* v = a.CellWeights;
                         float* vSum = stepSum + gateWidth;
+                        if (a.LastStepOnly && p < steps - 1)
+                        {
+                            // dL/dh is zero before the last step: only c's gradient flows; r and the skip get zeros.
+                            BackwardCellRow<V, TWeights>(ur, ur + hidden, a.Bias + forget, TWeights.IsOn ? v + forget : null, cPrev,
+                                carry + ((long)b * dirs + d) * hidden, gr, gr + hidden, gr + 2 * hidden, gs, stepSum + forget,
+                                TWeights.IsOn ? vSum + forget : null, hidden, tail);
+                            continue;
+                        }
                         BackwardRow<V, TWeights, TTanh>(
                             ur, ur + hidden, ur + 2 * hidden, s, a.Bias + forget, a.Bias + reset,
                             TWeights.IsOn ? v + forget : null, TWeights.IsOn ? v + reset : null,
-                            c, cPrev, !a.LastStepOnly ? a.GradH + row * hidden : p == steps - 1 ? a.GradH + (long)b * hidden : zeros, carry + ((long)b * dirs + d) * hidden,
+                            c, cPrev, !a.LastStepOnly ? a.GradH + row * hidden : a.GradH + (long)b * hidden, carry + ((long)b * dirs + d) * hidden,
                             gr, gr + hidden, gr + 2 * hidden, gs, stepSum + forget, stepSum + reset,
                             TWeights.IsOn ? vSum + forget : null, TWeights.IsOn ? vSum + reset : null, hidden, tail);
                     }
@@ -547,6 +558,118 @@ internal static unsafe class SruKernel
         }
         V.Store(V.Load(psumF) + gradF, psumF);
         V.Store(V.Load(psumR) + gradR, psumR);
+    }
+
+    /// <summary>
+    /// A row of a step whose h nobody reads (the last layer's before its last step, when only that is kept): c alone,
+    /// from z and f. Compiled on its own, as <see cref="BackwardRow"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardCellRow<V, TWeights>(float* z, float* f, float* bf, float* vf, float* cPrev, float* cOut, int n, float* tail)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+    {
+        int j = 0;
+        for (; j <= n - V.Count; j += V.Count)
+            ForwardCellChunk<V, TWeights>(z + j, f + j, bf + j, vf + j, cPrev + j, cOut + j);
+        int m = n - j;
+        if (m == 0)
+            return;
+        const int L = MaxLanes;
+        float* tz = tail, tf = tail + L, tbf = tail + 2 * L, tvf = tail + 3 * L, tcp = tail + 4 * L, tco = tail + 5 * L;
+        LoadTail(z + j, tz, m);
+        LoadTail(f + j, tf, m);
+        LoadTail(bf + j, tbf, m);
+        if (TWeights.IsOn)
+            LoadTail(vf + j, tvf, m);
+        LoadTail(cPrev + j, tcp, m);
+        ForwardCellChunk<V, TWeights>(tz, tf, tbf, tvf, tcp, tco);
+        StoreTail(tco, cOut + j, m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardCellChunk<V, TWeights>(float* pz, float* pf, float* pbf, float* pvf, float* pcPrev, float* pcOut)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+    {
+        V z = V.Load(pz);
+        V cPrev = V.Load(pcPrev);
+        V f = TWeights.IsOn
+            ? VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvf), cPrev, V.Load(pf) + V.Load(pbf)))
+            : VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
+        V.Store(V.MultiplyAdd(f, cPrev - z, z), pcOut);
+    }
+
+    /// <summary>
+    /// The backward of a <see cref="ForwardCellRow"/> step, whose dL/dh is zero: dL/dc is what flows back from the next
+    /// step (<paramref name="carry"/>); r and the skip get zero gradients, and r's bias and v sums nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardCellRow<V, TWeights>(float* z, float* f, float* bf, float* vf, float* cPrev, float* carry,
+        float* gz, float* gf, float* gr, float* gs, float* sumF, float* sumVf, int n, float* tail)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+    {
+        new Span<float>(gr, n).Clear();
+        if (gs != null)
+            new Span<float>(gs, n).Clear();
+        int j = 0;
+        for (; j <= n - V.Count; j += V.Count)
+            BackwardCellChunk<V, TWeights>(z + j, f + j, bf + j, vf + j, cPrev + j, carry + j, gz + j, gf + j, sumF + j, sumVf + j);
+        int m = n - j;
+        if (m == 0)
+            return;
+        const int L = MaxLanes;
+        float* tz = tail, tf = tail + L, tbf = tail + 2 * L, tvf = tail + 3 * L, tcp = tail + 4 * L, tcarry = tail + 5 * L,
+            tgz = tail + 6 * L, tgf = tail + 7 * L, tsf = tail + 8 * L, tsvf = tail + 9 * L;
+        LoadTail(z + j, tz, m);
+        LoadTail(f + j, tf, m);
+        LoadTail(bf + j, tbf, m);
+        if (TWeights.IsOn)
+        {
+            LoadTail(vf + j, tvf, m);
+            LoadTail(sumVf + j, tsvf, m);
+        }
+        LoadTail(cPrev + j, tcp, m);
+        LoadTail(carry + j, tcarry, m);
+        LoadTail(sumF + j, tsf, m);
+        BackwardCellChunk<V, TWeights>(tz, tf, tbf, tvf, tcp, tcarry, tgz, tgf, tsf, tsvf);
+        StoreTail(tcarry, carry + j, m);
+        StoreTail(tgz, gz + j, m);
+        StoreTail(tgf, gf + j, m);
+        StoreTail(tsf, sumF + j, m);
+        if (TWeights.IsOn)
+            StoreTail(tsvf, sumVf + j, m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardCellChunk<V, TWeights>(float* pz, float* pf, float* pbf, float* pvf, float* pcPrev, float* pcarry,
+        float* pgz, float* pgf, float* psumF, float* psumVf)
+        where V : unmanaged, IFloatVector<V>
+        where TWeights : IKernelFlag
+    {
+        V one = V.Create(1f);
+        V z = V.Load(pz);
+        V cPrev = V.Load(pcPrev);
+        V f = TWeights.IsOn
+            ? VectorMath.Sigmoid(V.MultiplyAdd(V.Load(pvf), cPrev, V.Load(pf) + V.Load(pbf)))
+            : VectorMath.Sigmoid(V.Load(pf) + V.Load(pbf));
+        // As BackwardChunk with dL/dh = 0: ∂c/∂z = 1 − f, ∂c/∂f = c_{t−1} − z, ∂c/∂c_{t−1} = f (+ v_f through the gate).
+        V gc = V.Load(pcarry);
+        V oneMinusF = one - f;
+        V gradF = gc * (cPrev - z) * (f * oneMinusF);
+        V.Store(gc * oneMinusF, pgz);
+        V.Store(gradF, pgf);
+        if (TWeights.IsOn)
+        {
+            V.Store(V.MultiplyAdd(gradF, V.Load(pvf), gc * f), pcarry);
+            V.Store(V.MultiplyAdd(gradF, cPrev, V.Load(psumVf)), psumVf);
+        }
+        else
+        {
+            V.Store(gc * f, pcarry);
+        }
+        V.Store(V.Load(psumF) + gradF, psumF);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
