@@ -168,8 +168,8 @@ internal sealed unsafe class SruInference
             Layer layer = _layers[l];
             int width = layer.Blocks * outputWidth;
             // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
-            // first two blocks): there, the r and x' blocks may be computed for the last step alone (h of earlier
-            // steps is then unused).
+            // first two blocks): there, the r and x' blocks are computed for the last step alone, and the kernel
+            // writes h for that step only ([B, H]), running c alone before it.
             bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
             // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
             float[] source = input;
@@ -213,19 +213,22 @@ internal sealed unsafe class SruInference
                     Blocks = layer.Blocks,
                     Hidden = _hidden,
                     H = ph,
+                    LastStepOnly = summaryOnly,
                     SingleThreaded = true,
                 });
             }
             if (_layerNorm == SruLayerNorm.AfterRecurrence)
-                NormalizeRows(output, output, cells, outputWidth, layer);
+                NormalizeRows(output, output, summaryOnly ? rows : cells, outputWidth, layer);
             (input, output) = (output, input);
         }
 
-        // The last layer's output is now in `input`: the forward direction's last step, and the backward direction's first.
+        // The last layer's output is now in `input`: with one direction its last step alone, [B, H]; with two, every
+        // step, and the head reads the forward direction's last step and the backward direction's first.
         Span<float> summary = workspace.Summary;
+        int lastStep = _directions == 1 ? 0 : _steps - 1;
         for (int b = 0; b < rows; b++)
         {
-            input.AsSpan(((_steps - 1) * rows + b) * outputWidth, _hidden).CopyTo(summary);
+            input.AsSpan((lastStep * rows + b) * outputWidth, _hidden).CopyTo(summary);
             if (_directions == 2)
                 input.AsSpan(b * outputWidth + _hidden, _hidden).CopyTo(summary[_hidden..]);
             Classify(summary, scores.Slice(b * _classes, _classes));
