@@ -234,9 +234,12 @@ public sealed class FusedSruRecurrenceTests
     [DynamicData(nameof(ClassifierCellOptions))]
     public void A_whole_classifier_with_the_SRU_options_matches_the_reference_in_logits_and_gradients(CellOptions cell)
     {
-        // I ≠ H in the first layer and I = H after, tails (H = 17), a batch past the parallel threshold.
+        // I ≠ H in the first layer and I = H after (the last layer's skip is x itself), tails (H = 17), a batch past the
+        // parallel threshold; one layer of I ≠ H (the skip is U's fourth block) and no highway, both split over parts.
         AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 7, 12, 17, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 9);
         AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 40);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 1, 4, true) { SruCell = cell.ToSpec() }, batch: 40);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 21, 28, 33, 2, 4, false) { SruCell = cell.ToSpec() }, batch: 100);
     }
 
     private static void AssertClassifierMatchesReference(NetworkSpec spec, int batch)

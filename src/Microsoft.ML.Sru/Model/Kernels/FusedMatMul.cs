@@ -36,8 +36,8 @@ internal static class FusedMatMul
 
     /// <summary>
     /// The product without autograd where the first <paramref name="earlyRows"/> rows need only their first
-    /// <paramref name="earlyColumns"/> columns: those are computed and the rest of these rows set to zero, so that
-    /// whatever reads them sees finite values.
+    /// <paramref name="earlyColumns"/> columns: only those are computed there, and the rest of these rows is left
+    /// unset (pooled memory: whatever it held), for a caller that never reads it.
     /// </summary>
     internal static unsafe Tensor Run(Tensor x, Tensor w, int earlyRows, int earlyColumns)
     {
@@ -47,8 +47,6 @@ internal static class FusedMatMul
         if (earlyColumns < columns && earlyRows > 0)
         {
             Sgemm512.Multiply(new StridedMatrix(px, inner, 1), new StridedMatrix(pw, columns, 1), pu, earlyRows, inner, earlyColumns, cRowStride: columns);
-            for (long row = 0; row < earlyRows; row++)
-                new Span<float>(pu + row * columns + earlyColumns, columns - earlyColumns).Clear();
             px += (long)earlyRows * inner;
             pu += (long)earlyRows * columns;
             rows -= earlyRows;

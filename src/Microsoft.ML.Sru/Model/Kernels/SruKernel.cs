@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -190,6 +191,7 @@ internal static unsafe class SruKernel
                         }
                         long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
                         float* v = a.CellWeights;
+                        Debug.Assert(!a.LastStepOnly || dirs == 1, "LastStepOnly is for one direction.");
                         if (a.LastStepOnly && p < steps - 1)
                         {
                             // No h before the last step: c alone.
@@ -320,9 +322,11 @@ internal static unsafe class SruKernel
                         if (a.LastStepOnly && p < steps - 1)
                         {
                             // dL/dh is zero before the last step: only c's gradient flows; r and the skip get zeros.
+                            // Their zeros are written where something reads them: dL/dskip for x itself goes into dX's rows;
+                            // a sink leaves out the r and x' columns before the last step, whole dU does not.
                             BackwardCellRow<V, TWeights>(ur, ur + hidden, a.Bias + forget, TWeights.IsOn ? v + forget : null, cPrev,
-                                carry + ((long)b * dirs + d) * hidden, gr, gr + hidden, gr + 2 * hidden, gs, stepSum + forget,
-                                TWeights.IsOn ? vSum + forget : null, hidden, tail);
+                                carry + ((long)b * dirs + d) * hidden, gr, gr + hidden, sink is null ? gr + 2 * hidden : null,
+                                a.Skip == SruSkip.External || sink is null ? gs : null, stepSum + forget, TWeights.IsOn ? vSum + forget : null, hidden, tail);
                             continue;
                         }
                         BackwardRow<V, TWeights, TTanh>(
@@ -602,7 +606,8 @@ internal static unsafe class SruKernel
 
     /// <summary>
     /// The backward of a <see cref="ForwardCellRow"/> step, whose dL/dh is zero: dL/dc is what flows back from the next
-    /// step (<paramref name="carry"/>); r and the skip get zero gradients, and r's bias and v sums nothing.
+    /// step (<paramref name="carry"/>); r and the skip get zero gradients (written where <paramref name="gr"/> and
+    /// <paramref name="gs"/> are not null), and r's bias and v sums nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void BackwardCellRow<V, TWeights>(float* z, float* f, float* bf, float* vf, float* cPrev, float* carry,
@@ -610,7 +615,8 @@ internal static unsafe class SruKernel
         where V : unmanaged, IFloatVector<V>
         where TWeights : IKernelFlag
     {
-        new Span<float>(gr, n).Clear();
+        if (gr != null)
+            new Span<float>(gr, n).Clear();
         if (gs != null)
             new Span<float>(gs, n).Clear();
         int j = 0;

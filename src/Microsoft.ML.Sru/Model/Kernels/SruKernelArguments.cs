@@ -38,7 +38,10 @@ internal unsafe struct SruKernelArguments
 
     /// <summary>
     /// One direction only: h (and dL/dh in the backward) for the last step alone, [B, 1, H], for a last layer whose
-    /// other steps nobody reads. Spares writing h for every step and reading a dL/dh that is zero but at the last.
+    /// other steps nobody reads. Before the last step the kernel then runs c alone: it reads only the z and f blocks of
+    /// U there (r and x' may be left unset), and the backward writes dL/du only for z and f (the rest is zero: written
+    /// into GradU, left out for a <see cref="StepSink"/>, whose products must skip those columns), and zeros for dL/dskip
+    /// when the skip is x itself.
     /// </summary>
     public bool LastStepOnly;
 

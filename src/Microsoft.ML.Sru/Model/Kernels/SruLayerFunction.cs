@@ -12,7 +12,7 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// weights [2·H] or null, the <see cref="SruSkip"/> source (<see cref="SruSkip.External"/> meaning x itself, I = H),
 /// the <see cref="SruActivation"/>, T, H, and whether only the last step's h is wanted. Returns h [T, B, 1, H], or the
 /// last step's, [B, 1, H]; then the steps before the last compute and differentiate only the z and f blocks of U, the
-/// only ones their c depends on (a third fewer multiply-adds in the layer's three products).
+/// only ones their c depends on (a third fewer multiply-adds in the layer's three products, half with k = 4).
 /// </summary>
 /// <remarks>TorchSharp keeps one shared instance per function type, so this class must stay stateless.</remarks>
 internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerFunction>
@@ -36,7 +36,8 @@ internal sealed class SruLayerFunction : autograd.SingleTensorFunction<SruLayerF
         long batch = x.shape[0] / steps;
         long blocks = w.shape[1] / hidden;
 
-        // Only the last step's h is read: before it, c needs z and f alone, and r and x' (set to zero) get no gradient.
+        // Only the last step's h is read: before it, c needs z and f alone (the kernel reads nothing else of U there), and
+        // r and x' get no gradient.
         Tensor u = (lastStepOnly ? FusedMatMul.Run(x, w, (int)((steps - 1) * batch), 2 * hidden) : FusedMatMul.Run(x, w)).view(steps, batch, 1, blocks, hidden);
         Tensor states = TensorPool.Empty(steps, batch, 1, hidden);
         Tensor? external = skip == SruSkip.External ? x.view(steps, batch, 1, hidden) : null;
