@@ -270,12 +270,7 @@ internal sealed unsafe class SruInference
         if (_useGemm)
         {
             fixed (float* pr = rows, pm = matrix, pu = result)
-            {
-                int early = earlyColumns < width ? lastStepStart : 0;
-                Sgemm512.Multiply(new StridedMatrix(pr, inner, 1), new StridedMatrix(pm, width, 1), pu, early, inner, earlyColumns, singleThreaded: true, cRowStride: width);
-                Sgemm512.Multiply(new StridedMatrix(pr + (long)early * inner, inner, 1), new StridedMatrix(pm, width, 1), pu + (long)early * width,
-                    count - early, inner, width, singleThreaded: true);
-            }
+                Sgemm512.MultiplyEarlyColumns(pr, pm, pu, count, inner, width, lastStepStart, earlyColumns, singleThreaded: true);
             return;
         }
 

@@ -139,12 +139,15 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     {
         if (_managedScorer is null)
             return null;
-        int parts = Math.Clamp(rows / MinimumRowsPerPart, 1, Environment.ProcessorCount);
+        int parts = PartsFor(rows, Environment.ProcessorCount);
         return Enumerable.Range(0, parts).Select(_ => _managedScorer.CreateWorkspace((rows + parts - 1) / parts)).ToArray();
     }
 
     /// <summary>Below this many rows a part, splitting a batch over the cores costs more than it saves.</summary>
     private const int MinimumRowsPerPart = 8;
+
+    /// <summary>How many parts <paramref name="rows"/> rows are split into, at most <paramref name="most"/>.</summary>
+    private static int PartsFor(int rows, int most) => Math.Clamp(rows / MinimumRowsPerPart, 1, most);
 
     /// <summary>
     /// Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>: in managed code
@@ -161,7 +164,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         Acquire();
         try
         {
-            int parts = Math.Clamp(rows / MinimumRowsPerPart, 1, workspaces.Length);
+            int parts = PartsFor(rows, workspaces.Length);
             if (parts == 1)
             {
                 _managedScorer.Score(features.AsSpan(0, rows * Spec.FeatureCount), rows, scores, workspaces[0]);

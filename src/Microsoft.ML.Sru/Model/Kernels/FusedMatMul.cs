@@ -43,15 +43,7 @@ internal static class FusedMatMul
     {
         int rows = (int)x.shape[0], inner = (int)x.shape[1], columns = (int)w.shape[1];
         Tensor u = TensorPool.Empty(rows, columns);
-        float* px = TensorMemory.Pointer(x), pw = TensorMemory.Pointer(w), pu = TensorMemory.Pointer(u);
-        if (earlyColumns < columns && earlyRows > 0)
-        {
-            Sgemm512.Multiply(new StridedMatrix(px, inner, 1), new StridedMatrix(pw, columns, 1), pu, earlyRows, inner, earlyColumns, cRowStride: columns);
-            px += (long)earlyRows * inner;
-            pu += (long)earlyRows * columns;
-            rows -= earlyRows;
-        }
-        Sgemm512.Multiply(new StridedMatrix(px, inner, 1), new StridedMatrix(pw, columns, 1), pu, rows, inner, columns);
+        Sgemm512.MultiplyEarlyColumns(TensorMemory.Pointer(x), TensorMemory.Pointer(w), TensorMemory.Pointer(u), rows, inner, columns, earlyRows, earlyColumns);
         return u;
     }
 }

@@ -127,6 +127,19 @@ internal static unsafe class Sgemm512
     }
 
     /// <summary>
+    /// C[m, n] = A[m, k]·B[k, n], all dense row-major, where the first <paramref name="earlyRows"/> rows need only their
+    /// first <paramref name="earlyColumns"/> columns: only those are computed there, and the rest of these rows is left
+    /// as it was. (An SRU layer whose h is read at the last step alone needs only z and f before it.)
+    /// </summary>
+    public static void MultiplyEarlyColumns(float* a, float* b, float* c, int m, int k, int n, int earlyRows, int earlyColumns, bool singleThreaded = false)
+    {
+        if (earlyColumns >= n)
+            earlyRows = 0;
+        Multiply(new StridedMatrix(a, k, 1), new StridedMatrix(b, n, 1), c, earlyRows, k, earlyColumns, singleThreaded, cRowStride: n);
+        Multiply(new StridedMatrix(a + (long)earlyRows * k, k, 1), new StridedMatrix(b, n, 1), c + (long)earlyRows * n, m - earlyRows, k, n, singleThreaded);
+    }
+
+    /// <summary>
     /// The tiled product for B with contiguous rows and n a multiple of 32. Tiles (8 rows × 32 columns) are taken
     /// column panel by column panel, so that a panel of B stays in cache while every row block passes over it; the
     /// threads split the tiles into contiguous ranges and never write the same part of C.
