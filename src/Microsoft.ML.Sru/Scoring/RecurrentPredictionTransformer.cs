@@ -55,10 +55,10 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
     public bool IsRowToRowMapper => true;
 
     /// <summary>The input's schema with Score and PredictedLabel added.</summary>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _rowScorer.GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _rowScorer.GetOutputSchema(CheckFeatureColumn(inputSchema));
 
     /// <summary>A single-row mapper (used by PredictionEngine): no batching, least overhead per row.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _rowScorer.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _rowScorer.GetRowToRowMapper(CheckFeatureColumn(inputSchema));
 
     /// <summary>
     /// Adds Score and PredictedLabel to <paramref name="input"/>, lazily as any ML.NET transform does. A cursor that
@@ -69,7 +69,24 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
     public IDataView Transform(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
+        CheckFeatureColumn(input.Schema);
         return new BatchScoredDataView(_host, input, _rowScorer.Transform(input), Model, FeatureColumnName);
+    }
+
+    /// <summary>
+    /// Names the feature column and both types where the data does not fit the model, before ML.NET's scorer would say
+    /// only "incompatible features column type".
+    /// </summary>
+    private DataViewSchema CheckFeatureColumn(DataViewSchema schema)
+    {
+        _host.CheckValue(schema, nameof(schema));
+        DataViewSchema.Column? column = schema.GetColumnOrNull(FeatureColumnName);
+        if (column is null)
+            throw new ArgumentOutOfRangeException(FeatureColumnName, $"The data has no feature column '{FeatureColumnName}'; the classifier reads {FeatureColumnType}.");
+        if (!column.Value.Type.Equals(FeatureColumnType))
+            throw new ArgumentOutOfRangeException(FeatureColumnName,
+                $"Feature column '{FeatureColumnName}' is {column.Value.Type}, but the classifier was trained on {FeatureColumnType} ({Model.SequenceLength} steps).");
+        return schema;
     }
 
     /// <summary>Disposes the model: its native tensors are released (see <see cref="RecurrentModelParameters.Dispose"/>).</summary>

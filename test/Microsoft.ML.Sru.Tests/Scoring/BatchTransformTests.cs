@@ -288,6 +288,31 @@ public sealed class BatchTransformTests
     }
 
     [TestMethod]
+    public void Data_whose_features_do_not_fit_the_model_are_refused_by_Transform_naming_the_column()
+    {
+        var ml = new MLContext(seed: 1);
+        using RecurrentPredictionTransformer model = Train(ml, "SRU");
+
+        IDataView halfLength = OrderedMarkers.LoadHalfLength(ml, 20);
+        foreach (var (what, act) in new (string, Action)[]
+        {
+            ("Transform", () => model.Transform(halfLength)),
+            ("GetOutputSchema", () => model.GetOutputSchema(halfLength.Schema)),
+            ("PredictionEngine", () => ml.Model.CreatePredictionEngine<OrderedMarkers.HalfLengthRow, OrderedMarkers.Prediction>(model)),
+        })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(act, what);
+            Assert.AreEqual("Features", e.ParamName, what);
+            StringAssert.Contains(e.Message, "Feature column 'Features' is Vector<Single, 16>", what);
+            StringAssert.Contains(e.Message, "Vector<Single, 32>", what);
+        }
+
+        IDataView renamed = ml.Transforms.CopyColumns("Pixels", "Features").Append(ml.Transforms.DropColumns("Features")).Fit(halfLength).Transform(halfLength);
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => model.Transform(renamed));
+        StringAssert.Contains(missing.Message, "no feature column 'Features'");
+    }
+
+    [TestMethod]
     public void A_saved_and_loaded_model_still_scores_in_batches()
     {
         var ml = new MLContext(seed: 1);
