@@ -1,20 +1,43 @@
+using System.Reflection;
 using TorchSharp;
 
 namespace Microsoft.ML.Sru.Runtime;
 
 /// <summary>
-/// The one place that touches TorchSharp first, so that a native library that cannot load surfaces
-/// as one exception that says why and what to do, instead of a long TypeInitializationException trace.
+/// The one place that touches TorchSharp first, so that a TorchSharp that cannot be used surfaces as one exception
+/// that says why and what to do, instead of a long TypeInitializationException trace or, for a TorchSharp of another
+/// version, a native call with the wrong arguments (<see cref="TensorPool"/> calls an entry point outside TorchSharp's API).
 /// </summary>
 internal static class TorchRuntime
 {
-    private static readonly Lazy<Exception?> LoadFailure = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<TorchSharpLoadException?> LoadFailure = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Throws <see cref="TorchSharpLoadException"/> when TorchSharp's native libraries cannot be loaded.</summary>
+    /// <summary>The TorchSharp version the library was built against and the package depends on exactly (Directory.Build.props).</summary>
+    public static Version ExpectedTorchSharpVersion { get; } = Version.Parse(
+        typeof(TorchRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "TorchSharpVersion").Value!);
+
+    /// <summary>
+    /// Throws <see cref="TorchSharpLoadException"/> when the loaded TorchSharp is not <see cref="ExpectedTorchSharpVersion"/>
+    /// or its native libraries cannot be loaded.
+    /// </summary>
     public static void EnsureLoaded()
     {
         if (LoadFailure.Value is { } failure)
-            throw new TorchSharpLoadException(Describe(failure), failure);
+            throw failure.InnerException is { } cause ? new TorchSharpLoadException(failure.Message, cause) : new TorchSharpLoadException(failure.Message);
+    }
+
+    /// <summary>Why a TorchSharp assembly of <paramref name="loaded"/> version cannot be used, or null when it is the expected one.</summary>
+    public static string? DescribeVersionMismatch(Version? loaded, string location)
+    {
+        string expected = ThreePart(ExpectedTorchSharpVersion);
+        if (loaded != null && ThreePart(loaded) == expected)
+            return null;
+        string found = loaded == null ? "without a version" : ThreePart(loaded);
+        return $"Microsoft.ML.Sru needs TorchSharp {expected}, but TorchSharp {found} was loaded (from '{location}'). "
+            + $"The library calls a native TorchSharp entry point that is known to match only in {expected}: reference TorchSharp and "
+            + $"TorchSharp-cpu {expected} (the versions the Sru.MLNet package depends on), or remove the app's own reference to another version.";
+
+        static string ThreePart(Version version) => $"{version.Major}.{version.Minor}.{Math.Max(version.Build, 0)}";
     }
 
     /// <summary>Resolves a device name ("cpu", "cuda", "cuda:1"), falling back to the CPU only when asked to.</summary>
@@ -34,8 +57,12 @@ internal static class TorchRuntime
         return device;
     }
 
-    private static Exception? TryLoad()
+    private static TorchSharpLoadException? TryLoad()
     {
+        // Before any native call: TorchSharp's managed assembly alone says which build this is.
+        Assembly torchSharp = typeof(torch).Assembly;
+        if (DescribeVersionMismatch(torchSharp.GetName().Version, torchSharp.Location) is { } mismatch)
+            return new TorchSharpLoadException(mismatch);
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
@@ -44,7 +71,7 @@ internal static class TorchRuntime
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException)
         {
-            return e;
+            return new TorchSharpLoadException(Describe(e), e);
         }
     }
 

@@ -1,4 +1,4 @@
-// Compiled by MSBuild's RoslynCodeTaskFactory from Microsoft.ML.Sru.targets (so it needs nothing a
+// Compiled by MSBuild's RoslynCodeTaskFactory from Sru.MLNet.targets (so it needs nothing a
 // user may lack), and linked into the unit tests, which define ELF_PATCHER_LOGIC_ONLY to leave out
 // the MSBuild task. The task factory compiles against .NET Standard 2.0.
 #nullable enable
