@@ -3,13 +3,15 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Microsoft.ML.Sru.Runtime;
 using Microsoft.ML.Sru.Tests.Build;
 
 namespace Microsoft.ML.Sru.Tests.Package;
 
 /// <summary>
 /// Packs the library as users get it and builds apps outside the repository that consume the package:
-/// one referencing it directly, one through a project reference (the buildTransitive path). Each app
+/// one referencing it directly (on the lowest ML.NET the package accepts, and on every newer checked one),
+/// one through a project reference (the buildTransitive path). Each app builds with warnings as errors,
 /// trains, saves, reloads and predicts, which needs TorchSharp to load, so on Debian 12 it needs the
 /// package's build fix. The package gets a version unique to this run so that the machine's NuGet cache
 /// cannot serve a stale copy; that cache entry is deleted afterwards.
@@ -18,7 +20,8 @@ namespace Microsoft.ML.Sru.Tests.Package;
 [TestCategory("Package")]
 public sealed class PackageTests
 {
-    private const string PackageId = "Microsoft.ML.Sru";
+    private const string PackageId = "Sru.MLNet";
+    private const string ProjectName = "Microsoft.ML.Sru";
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     private static string _root = null!;
@@ -44,7 +47,7 @@ public sealed class PackageTests
             string configuration = typeof(PackageTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
             var clock = Stopwatch.StartNew();
             DotnetCommand.Run(repository, StepTimeout, context.CancellationToken,
-                "pack", Path.Combine("src", PackageId, PackageId + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
+                "pack", Path.Combine("src", ProjectName, ProjectName + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
                 $"-p:Version={_version}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec")}{Path.DirectorySeparatorChar}", "-o", Feed);
             context.WriteLine($"pack: {clock.Elapsed.TotalSeconds:0.0} s");
 
@@ -83,8 +86,9 @@ public sealed class PackageTests
         foreach (string expected in new[]
         {
             "lib/net10.0/Microsoft.ML.Sru.dll", "lib/net10.0/Microsoft.ML.Sru.xml", "README.md", "LICENSE",
-            "build/Microsoft.ML.Sru.targets", "build/LibTorchSharpElfPatch.cs",
-            "buildTransitive/Microsoft.ML.Sru.targets", "buildTransitive/LibTorchSharpElfPatch.cs",
+            // NuGet imports build/<package ID>.targets only.
+            $"build/{PackageId}.targets", "build/LibTorchSharpElfPatch.cs",
+            $"buildTransitive/{PackageId}.targets", "buildTransitive/LibTorchSharpElfPatch.cs",
         })
             CollectionAssert.Contains(files, expected, listing);
         Assert.IsFalse(files.Any(f => f.Contains("Publicizer", StringComparison.OrdinalIgnoreCase) || f.Contains("Cecil", StringComparison.OrdinalIgnoreCase)),
@@ -98,24 +102,65 @@ public sealed class PackageTests
         Assert.AreEqual("MIT", (string?)metadata.Element(ns + "license"));
         Assert.AreEqual("README.md", (string?)metadata.Element(ns + "readme"));
         Assert.AreEqual("git", (string?)metadata.Element(ns + "repository")?.Attribute("type"));
-        Assert.IsFalse(string.IsNullOrWhiteSpace((string?)metadata.Element(ns + "description")));
+        string description = (string?)metadata.Element(ns + "description") ?? "";
+        foreach (string model in new[] { "SRU", "LSTM", "GRU" })
+            StringAssert.Contains(description, model);
+        string tags = (string?)metadata.Element(ns + "tags") ?? "";
+        foreach (string tag in new[] { "ML.NET", "SRU", "LSTM", "GRU" })
+            CollectionAssert.Contains(tags.Split(' '), tag, tags);
+        Assert.IsFalse(string.IsNullOrWhiteSpace((string?)metadata.Element(ns + "releaseNotes")), "No release notes.");
     }
 
     [TestMethod]
-    [Timeout(900_000, CooperativeCancellation = true)]
-    public void An_app_referencing_the_package_trains_saves_reloads_and_predicts() => BuildAndRun("Direct");
+    public void The_package_accepts_every_checked_MLNET_version_and_exactly_the_TorchSharp_whose_native_entry_point_it_calls()
+    {
+        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
+        string Range(string id) => (string)metadata.Descendants(metadata.Name.Namespace + "dependency").Single(d => (string)d.Attribute("id")! == id).Attribute("version")!;
+
+        // The range's lower bound is what an app that adds only this package gets; the bound is exclusive.
+        string[] checkedVersions = BuildSettings.MlNetCheckedVersions;
+        Assert.AreEqual($"[{checkedVersions[0]}, {BuildSettings.MlNetVersionBound})", Range("Microsoft.ML"));
+        Assert.IsTrue(checkedVersions.All(v => Version.Parse(v) < Version.Parse(BuildSettings.MlNetVersionBound)), string.Join(", ", checkedVersions));
+        string torchSharp = $"[{TorchRuntime.ExpectedTorchSharpVersion.ToString(3)}]";
+        Assert.AreEqual(torchSharp, Range("TorchSharp"));
+        Assert.AreEqual(torchSharp, Range("TorchSharp-cpu"));
+    }
+
+    /// <summary>Every checked ML.NET version above the lowest, which the unpinned app gets.</summary>
+    public static IEnumerable<object[]> NewerMlNetVersions => BuildSettings.MlNetCheckedVersions.Skip(1).Select(v => new object[] { v });
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void An_app_getting_the_package_through_a_project_reference_gets_the_TorchSharp_fix_too() => BuildAndRun("Indirect");
+    public void An_app_referencing_the_package_trains_saves_reloads_and_predicts() => BuildAndRun("Direct", BuildSettings.MlNetCheckedVersions[0]);
 
-    private void BuildAndRun(string app)
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    [DynamicData(nameof(NewerMlNetVersions))]
+    public void An_app_on_a_newer_checked_MLNET_builds_with_warnings_as_errors_and_trains_saves_reloads_and_predicts(string mlNetVersion) =>
+        BuildAndRun("Direct", mlNetVersion, pinMlNet: true);
+
+    [TestMethod]
+    [Timeout(900_000, CooperativeCancellation = true)]
+    public void An_app_getting_the_package_through_a_project_reference_gets_the_TorchSharp_fix_too() => BuildAndRun("Indirect", BuildSettings.MlNetCheckedVersions[0]);
+
+    /// <summary>
+    /// Builds the app (with warnings as errors, so a version conflict such as NU1608 fails) and runs it; it must run on
+    /// <paramref name="mlNetVersion"/>: the app's own reference when <paramref name="pinMlNet"/>, else what the package brings.
+    /// </summary>
+    private void BuildAndRun(string app, string mlNetVersion, bool pinMlNet = false)
     {
         string directory = Path.Combine(Consumers, app);
+        if (pinMlNet)
+        {
+            // A folder of its own (beside the others, so that ../Program.cs still resolves): its obj/ and bin/ are separate.
+            string pinned = Path.Combine(Consumers, $"{app}.MlNet{mlNetVersion}");
+            CopyDirectory(directory, pinned);
+            directory = pinned;
+        }
         var clock = Stopwatch.StartNew();
         DotnetCommand.Run(directory, StepTimeout, TestContext.CancellationToken,
-            "build", "-c", "Release", "-nodeReuse:false", $"-p:SruPackageVersion={_version}");
-        TestContext.WriteLine($"{app} restore and build: {clock.Elapsed.TotalSeconds:0.0} s");
+            ["build", "-c", "Release", "-nodeReuse:false", $"-p:SruPackageVersion={_version}", .. pinMlNet ? new[] { $"-p:MlNetVersion={mlNetVersion}" } : []]);
+        TestContext.WriteLine($"{app} on ML.NET {mlNetVersion}: restore and build: {clock.Elapsed.TotalSeconds:0.0} s");
 
         // The package's targets are imported from its buildTransitive folder, for direct and indirect references alike.
         string imports = File.ReadAllText(Path.Combine(directory, "obj", $"{app}.csproj.nuget.g.targets"));
@@ -125,13 +170,14 @@ public sealed class PackageTests
         if (OperatingSystem.IsLinux())
         {
             LibTorchSharpElfPatchTests.AssertPatchedExactlyWhereNeeded(Path.Combine(output, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"));
-            string cached = Path.Combine(_globalPackages!, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+            string cached = Path.Combine(_globalPackages!, "torchsharp", TorchRuntime.ExpectedTorchSharpVersion.ToString(3), "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
             Assert.IsFalse(LibTorchSharpElfPatchTests.IsOptional(cached), $"The NuGet cache's copy was modified: {cached}");
         }
 
         clock.Restart();
         string printed = DotnetCommand.Run(directory, StepTimeout, TestContext.CancellationToken, Path.Combine(output, app + ".dll"), directory);
         TestContext.WriteLine($"{app} run: {clock.Elapsed.TotalSeconds:0.0} s\n{printed}");
+        Assert.AreEqual(mlNetVersion, Regex.Match(printed, @"^MLNET (\S+)", RegexOptions.Multiline).Groups[1].Value, printed);
         StringAssert.Contains(printed, "SAVED ");
         Match correct = Regex.Match(printed, @"CORRECT (\d+)/(\d+)");
         Assert.IsTrue(correct.Success, printed);
