@@ -33,7 +33,7 @@ internal static class TorchRuntime
         if (loaded != null && ThreePart(loaded) == expected)
             return null;
         string found = loaded == null ? "without a version" : ThreePart(loaded);
-        return $"Microsoft.ML.Sru needs TorchSharp {expected}, but TorchSharp {found} was loaded (from '{location}'). "
+        return $"Sru.MLNet (Microsoft.ML.Sru) needs TorchSharp {expected}, but TorchSharp {found} was loaded (from '{location}'). "
             + $"The library calls a native TorchSharp entry point that is known to match only in {expected}: reference TorchSharp and "
             + $"TorchSharp-cpu {expected} (the versions the Sru.MLNet package depends on), or remove the app's own reference to another version.";
 
@@ -80,7 +80,7 @@ internal static class TorchRuntime
         string detail = failure.GetBaseException().Message;
         string hint = OperatingSystem.IsLinux()
             ? "On Linux with GCC 12's libstdc++ (Debian 12, Ubuntu 22.04) the build marks GLIBCXX_3.4.32 optional in the output's copy of libLibTorchSharp.so; "
-              + "make sure the app was built or published with the Microsoft.ML.Sru package or project reference (its build targets apply the fix), "
+              + "make sure the app was built or published with the Sru.MLNet package or a project reference to Microsoft.ML.Sru (its build targets apply the fix), "
               + "that it references a TorchSharp backend package (TorchSharp-cpu), and that libLibTorchSharp.so and the libtorch libraries are in the output folder."
             : "Make sure the app references a TorchSharp backend package (TorchSharp-cpu, or a CUDA build) so that the native libtorch libraries are in the output folder.";
         return $"TorchSharp's native libraries could not be loaded: {detail} {hint}";

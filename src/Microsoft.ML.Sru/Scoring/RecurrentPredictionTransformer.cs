@@ -116,7 +116,7 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
         uint readable = ctx.Header.ModelVerReadable;
         if (readable > FormatVersion)
             throw new ModelFormatException(
-                $"This model's transformer was saved in format version 0x{readable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Microsoft.ML.Sru package to load it.");
+                $"This model's transformer was saved in format version 0x{readable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Sru.MLNet package to load it.");
         ctx.CheckAtModel(GetVersionInfo());
         if (!ctx.ContainsModel(RowScorerDirectory))
             throw new ModelFormatException($"The model zip has no '{RowScorerDirectory}' entry in '{ctx.Directory}' for the recurrent classifier's scorer.");

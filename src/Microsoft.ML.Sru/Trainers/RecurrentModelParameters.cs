@@ -275,7 +275,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         uint readable = ctx.Header.ModelVerReadable, written = ctx.Header.ModelVerWritten;
         if (readable > FormatVersion)
             throw new ModelFormatException(
-                $"This model was saved in format version 0x{readable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Microsoft.ML.Sru package to load it.");
+                $"This model was saved in format version 0x{readable:X8} by a newer Microsoft.ML.Sru; this version reads up to 0x{FormatVersion:X8}. Update the Sru.MLNet package to load it.");
         if (written < OldestReadableVersion)
             throw new ModelFormatException(
                 $"This model was saved in format version 0x{written:X8}, older than any this version of Microsoft.ML.Sru reads (0x{OldestReadableVersion:X8} and later).");
