@@ -48,7 +48,7 @@ public sealed class PackageTests
             var clock = Stopwatch.StartNew();
             DotnetCommand.Run(repository, StepTimeout, context.CancellationToken,
                 "pack", Path.Combine("src", ProjectName, ProjectName + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
-                $"-p:Version={_version}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec")}{Path.DirectorySeparatorChar}", "-o", Feed);
+                $"-p:Version={_version}", $"-p:MlNetVersion={BuildSettings.MlNetVersion}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec")}{Path.DirectorySeparatorChar}", "-o", Feed);
             context.WriteLine($"pack: {clock.Elapsed.TotalSeconds:0.0} s");
 
             CopyDirectory(Path.Combine(AppContext.BaseDirectory, "Package", "Consumer"), Consumers);
@@ -117,21 +117,22 @@ public sealed class PackageTests
         XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
         string Range(string id) => (string)metadata.Descendants(metadata.Name.Namespace + "dependency").Single(d => (string)d.Attribute("id")! == id).Attribute("version")!;
 
-        // The range's lower bound is what an app that adds only this package gets; the bound is exclusive.
+        // The range's lower bound, the version the library was built against (the lowest checked one unless
+        // -p:MlNetVersion says otherwise), is what an app that adds only this package gets; the bound is exclusive.
         string[] checkedVersions = BuildSettings.MlNetCheckedVersions;
-        Assert.AreEqual($"[{checkedVersions[0]}, {BuildSettings.MlNetVersionBound})", Range("Microsoft.ML"));
+        Assert.AreEqual($"[{BuildSettings.MlNetVersion}, {BuildSettings.MlNetVersionBound})", Range("Microsoft.ML"));
         Assert.IsTrue(checkedVersions.All(v => Version.Parse(v) < Version.Parse(BuildSettings.MlNetVersionBound)), string.Join(", ", checkedVersions));
         string torchSharp = $"[{TorchRuntime.ExpectedTorchSharpVersion.ToString(3)}]";
         Assert.AreEqual(torchSharp, Range("TorchSharp"));
         Assert.AreEqual(torchSharp, Range("TorchSharp-cpu"));
     }
 
-    /// <summary>Every checked ML.NET version above the lowest, which the unpinned app gets.</summary>
+    /// <summary>Every checked ML.NET version above the lowest, which the app that does not name one gets.</summary>
     public static IEnumerable<object[]> NewerMlNetVersions => BuildSettings.MlNetCheckedVersions.Skip(1).Select(v => new object[] { v });
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void An_app_referencing_the_package_trains_saves_reloads_and_predicts() => BuildAndRun("Direct", BuildSettings.MlNetCheckedVersions[0]);
+    public void An_app_referencing_the_package_trains_saves_reloads_and_predicts() => BuildAndRun("Direct", BuildSettings.MlNetVersion);
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
@@ -141,7 +142,7 @@ public sealed class PackageTests
 
     [TestMethod]
     [Timeout(900_000, CooperativeCancellation = true)]
-    public void An_app_getting_the_package_through_a_project_reference_gets_the_TorchSharp_fix_too() => BuildAndRun("Indirect", BuildSettings.MlNetCheckedVersions[0]);
+    public void An_app_getting_the_package_through_a_project_reference_gets_the_TorchSharp_fix_too() => BuildAndRun("Indirect", BuildSettings.MlNetVersion);
 
     /// <summary>
     /// Builds the app (with warnings as errors, so a version conflict such as NU1608 fails) and runs it; it must run on
