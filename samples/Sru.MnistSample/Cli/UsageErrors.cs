@@ -31,7 +31,9 @@ internal static class UsageErrors
             }
             else if (command is RootCommand)
             {
+                // What follows an unknown command is that command's business.
                 lines.Add($"unknown command '{token}'{Suggest(token, command.Subcommands.Select(c => c.Name))}");
+                break;
             }
             else
             {
