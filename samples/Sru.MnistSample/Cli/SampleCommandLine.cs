@@ -73,12 +73,16 @@ internal static class SampleCommandLine
             Console.Error.WriteLine($"Run '{HowToRun.Command} {CommandPath(parse)}--help' for usage.");
             return ExitCode.Usage;
         }
-        // The first Ctrl+C asks training to stop cleanly; a second one ends the process at once.
+        // The first Ctrl+C asks training to stop cleanly; a second one ends the process at once, which skips the
+        // live display's own clean-up: the cursor it hid is shown again here (and on any other exit).
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = !s_interrupt.IsCancellationRequested;
+            if (!e.Cancel)
+                Output.Terminal.ShowCursor();
             s_interrupt.Cancel();
         };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Output.Terminal.ShowCursor();
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
