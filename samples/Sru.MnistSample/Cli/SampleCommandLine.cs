@@ -14,7 +14,7 @@ internal static class SampleCommandLine
         "sru train --limit 5000 --epochs 1 --plots plots    # a quick first run",
         "sru evaluate mnist-sru.zip",
         "sru predict mnist-sru.zip --index 0 1 2",
-        "sru compare --limit 10000 --epochs 2",
+        "sru compare --limit 5000                           # 3 epochs each: a fair first comparison",
         "sru train --help                                   # every trainer option",
     ];
 

@@ -16,7 +16,7 @@ internal sealed class CompareCommand
 {
     public static readonly string[] Examples =
     [
-        "sru compare --limit 5000 --epochs 1",
+        "sru compare --limit 5000",
         "sru compare --models sru gru lightgbm --dataset fashion",
     ];
 
