@@ -22,7 +22,7 @@ internal sealed class ExamplesHelpAction : SynchronousCommandLineAction
         TextWriter output = parseResult.InvocationConfiguration.Output;
         if (_examples.TryGetValue(parseResult.CommandResult.Command, out string[]? lines))
         {
-            output.WriteLine("Examples:");
+            output.WriteLine(HowToRun.ExamplesHeading);
             foreach (string line in lines)
                 output.WriteLine("  " + line);
             output.WriteLine();

@@ -11,17 +11,17 @@ internal static class SampleCommandLine
 {
     private static readonly string[] s_rootExamples =
     [
-        "Sru.MnistSample train --limit 5000 --epochs 1 --plots plots    # a quick first run",
-        "Sru.MnistSample evaluate mnist-sru.zip",
-        "Sru.MnistSample predict mnist-sru.zip --index 0 1 2",
-        "Sru.MnistSample compare --limit 5000 --epochs 1",
-        "Sru.MnistSample train --help                                   # every trainer option",
+        "sru train --limit 5000 --epochs 1 --plots plots    # a quick first run",
+        "sru evaluate mnist-sru.zip",
+        "sru predict mnist-sru.zip --index 0 1 2",
+        "sru compare --limit 5000                           # 3 epochs each: a fair first comparison",
+        "sru train --help                                   # every trainer option",
     ];
 
     /// <summary>A flag every command takes: where the data came from, and the full exception when something fails.</summary>
     private static readonly Option<bool> s_verbose = new("--verbose", "-v")
     {
-        Description = "Show each step of finding the data, and the full exception on failure.",
+        Description = "Show each step of finding the data (fetches are always shown), and the full exception on failure.",
         Recursive = true,
     };
 
@@ -30,7 +30,7 @@ internal static class SampleCommandLine
     /// <summary>Cancelled by the first Ctrl+C: training stops before its next batch and the command exits with 130.</summary>
     public static CancellationToken Interrupt => s_interrupt.Token;
 
-    /// <summary>Where the data loader's step-by-step lines go: the terminal with --verbose, nowhere otherwise.</summary>
+    /// <summary>Where the data loader's step-by-step lines go: the terminal with --verbose; otherwise null (only fetches are shown).</summary>
     public static Action<string>? DataLog(ParseResult parse) => parse.GetValue(s_verbose) ? Output.Terminal.Line : null;
 
     public static RootCommand Create()
@@ -54,7 +54,10 @@ internal static class SampleCommandLine
             [scores] = ScoresCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
-        help.Action = new ExamplesHelpAction((HelpAction)help.Action!, examples);
+        var standard = (HelpAction)help.Action!;
+        // Wrapped to the terminal, or to 100 columns when redirected (the parser would not wrap at all).
+        standard.MaxWidth = HelpWidth();
+        help.Action = new ExamplesHelpAction(standard, examples);
         return root;
     }
 
@@ -65,17 +68,21 @@ internal static class SampleCommandLine
         ParseResult parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
         {
-            foreach (var error in parse.Errors)
-                Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine($"Run '{root.Name} {CommandPath(parse)}--help' for usage.");
+            foreach (string error in UsageErrors.Of(parse))
+                Console.Error.WriteLine($"error: {error}");
+            Console.Error.WriteLine($"Run '{HowToRun.Command} {CommandPath(parse)}--help' for usage.");
             return ExitCode.Usage;
         }
-        // The first Ctrl+C asks training to stop cleanly; a second one ends the process at once.
+        // The first Ctrl+C asks training to stop cleanly; a second one ends the process at once, which skips the
+        // live display's own clean-up: the cursor it hid is shown again here (and on any other exit).
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = !s_interrupt.IsCancellationRequested;
+            if (!e.Cancel)
+                Output.Terminal.ShowCursor();
             s_interrupt.Cancel();
         };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Output.Terminal.ShowCursor();
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
@@ -92,6 +99,21 @@ internal static class SampleCommandLine
             if (parse.GetValue(s_verbose))
                 Console.Error.WriteLine(e);
             return code;
+        }
+    }
+
+    private static int HelpWidth()
+    {
+        const int Redirected = 100;
+        if (Console.IsOutputRedirected)
+            return Redirected;
+        try
+        {
+            return Console.WindowWidth is > 20 and int width ? width - 1 : Redirected;
+        }
+        catch (IOException)
+        {
+            return Redirected;
         }
     }
 

@@ -6,12 +6,8 @@ namespace Sru.MnistSample.Cli;
 /// <summary>Options several commands share; each call makes a new instance, since an option belongs to one command.</summary>
 internal static class SampleOptions
 {
-    public static Option<DatasetName> Dataset() => new("--dataset")
-    {
-        Description = "The data set: mnist (handwritten digits) or fashion (Fashion-MNIST).",
-        HelpName = "mnist|fashion",
-        DefaultValueFactory = _ => DatasetName.Mnist,
-    };
+    public static LowerCaseEnum.Choice<DatasetName> Dataset() =>
+        LowerCaseEnum.Option("--dataset", "a data set", "The data set: mnist (handwritten digits) or fashion (Fashion-MNIST).", DatasetName.Mnist);
 
     public static Option<string?> DataDirectory() => new("--data")
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Sru;
 using Sru.MnistSample.Models;
 
@@ -10,9 +11,9 @@ namespace Sru.MnistSample.Cli;
 /// <summary>
 /// One command-line option per public settable property of the trainers' options classes, found by reflection so
 /// that options added to the library appear here without touching the sample: <c>BatchSize</c> becomes
-/// <c>--batch-size</c>, described by its XML documentation, with each model's default value.
+/// <c>--batch-size</c>, described by the first sentence of its XML documentation, with each model's default value.
 /// </summary>
-internal sealed class TrainerOptionBinding
+internal sealed partial class TrainerOptionBinding
 {
     private static readonly Type[] s_scalarTypes = [typeof(int), typeof(long), typeof(float), typeof(double), typeof(bool), typeof(string)];
 
@@ -83,9 +84,17 @@ internal sealed class TrainerOptionBinding
         return binding is not null && parseResult.GetResult(binding.Option) is { Implicit: false };
     }
 
-    /// <summary>The option that sets a property, such as <c>--batch-size</c> for <c>BatchSize</c>; the property name if there is none.</summary>
-    public string OptionNameOf(string? propertyName) =>
-        _bindings.Find(b => b.PropertyName == propertyName)?.Option.Name ?? propertyName ?? "(unknown option)";
+    /// <summary>
+    /// The option that sets a property as the user wrote it (<c>--epochs</c> or <c>--max-epoch</c> for <c>MaxEpoch</c>),
+    /// its main name when it was not given, or the property name if no option sets it.
+    /// </summary>
+    public string OptionNameOf(ParseResult parseResult, string? propertyName)
+    {
+        Binding? binding = _bindings.Find(b => b.PropertyName == propertyName);
+        if (binding is null)
+            return propertyName ?? "(unknown option)";
+        return parseResult.GetResult(binding.Option) is { Implicit: false, IdentifierToken: { } typed } ? typed.Value : binding.Option.Name;
+    }
 
     private static IEnumerable<PropertyInfo> BindableProperties(Type optionsType) =>
         optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -110,7 +119,7 @@ internal sealed class TrainerOptionBinding
         Type type = property.PropertyType;
         var option = new Option<string>("--" + KebabCase.From(property.Name), s_aliases.GetValueOrDefault(property.Name, []))
         {
-            Description = docs.Of(property) ?? property.Name,
+            Description = Brief(docs.Of(property)) ?? property.Name,
             HelpName = type switch
             {
                 { IsEnum: true } => string.Join('|', Enum.GetNames(type)),
@@ -128,6 +137,19 @@ internal sealed class TrainerOptionBinding
                 result.AddError($"Option '{result.IdentifierToken?.Value ?? option.Name}': {error}.");
         });
         return option;
+    }
+
+    /// <summary>
+    /// The summary's first sentence, and its "Range …" sentence if it has one: help lines stay short, and the
+    /// default is appended from the options object itself.
+    /// </summary>
+    private static string? Brief(string? summary)
+    {
+        if (summary is null)
+            return null;
+        string[] sentences = SentenceEnd().Split(summary);
+        string? range = sentences.Skip(1).FirstOrDefault(s => s.StartsWith("Range", StringComparison.Ordinal));
+        return range is null ? sentences[0] : $"{sentences[0]} {range}";
     }
 
     private static string DefaultsText(Binding binding, Dictionary<RecurrentModelKind, RecurrentTrainerOptions> defaults)
@@ -149,6 +171,9 @@ internal sealed class TrainerOptionBinding
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+
+    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z])")]
+    private static partial Regex SentenceEnd();
 
     private sealed record Binding(string PropertyName, Option Option, Dictionary<RecurrentModelKind, PropertyInfo> Properties);
 }

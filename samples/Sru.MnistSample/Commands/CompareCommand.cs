@@ -16,19 +16,13 @@ internal sealed class CompareCommand
 {
     public static readonly string[] Examples =
     [
-        "Sru.MnistSample compare --limit 5000 --epochs 1",
-        "Sru.MnistSample compare --models sru gru lightgbm --dataset fashion",
+        "sru compare --limit 5000",
+        "sru compare --models sru gru lightgbm --dataset fashion",
     ];
 
-    private readonly Option<ComparedModel[]> _models = new("--models")
-    {
-        Description = "Which trainers to compare.",
-        HelpName = string.Join('|', Enum.GetNames<ComparedModel>().Select(n => n.ToLowerInvariant())),
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => Enum.GetValues<ComparedModel>(),
-    };
+    private readonly Option<ComparedModel[]> _models = LowerCaseEnum.ManyOption<ComparedModel>("--models", "a trainer compare knows", "Which trainers to compare.");
 
-    private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
+    private readonly LowerCaseEnum.Choice<DatasetName> _dataset = SampleOptions.Dataset();
     private readonly Option<string?> _data = SampleOptions.DataDirectory();
     private readonly Option<int?> _limit = SampleOptions.Limit("Train on the first N training rows only. Default: all 60,000.");
     private readonly Option<int?> _epochs = SampleOptions.Positive(new Option<int?>("--epochs") { Description = "Epochs for the recurrent trainers. Default: each trainer's default (3).", HelpName = "n" });
@@ -38,7 +32,7 @@ internal sealed class CompareCommand
     {
         var command = new Command("compare", "Train SRU, LSTM, GRU, LightGbm and SdcaMaximumEntropy on the same rows and compare test accuracy, training time, time per step and scoring speed.")
         {
-            _models, _dataset, _data, _limit, _epochs, _seed,
+            _models, _dataset.Option, _data, _limit, _epochs, _seed,
         };
         command.SetAction(Run);
         return command;
@@ -46,7 +40,7 @@ internal sealed class CompareCommand
 
     private int Run(ParseResult parse)
     {
-        DatasetName dataset = parse.GetValue(_dataset);
+        DatasetName dataset = _dataset.Get(parse);
         var ml = new MLContext(seed: parse.GetValue(_seed));
         var data = new SampleData(ml, dataset, parse.GetValue(_data), SampleCommandLine.DataLog(parse));
         (IDataView train, _) = data.LoadTraining(parse.GetValue(_limit), validationRows: 0);
@@ -54,9 +48,9 @@ internal sealed class CompareCommand
 
         var table = new ResultTable($"{dataset.Title()}: {parse.GetValue(_limit)?.ToString("N0", CultureInfo.InvariantCulture) ?? "60,000"} training rows, 10,000 test rows",
             "model", "accuracy", "macro accuracy", "training s", "ms per step", "scoring rows/s");
-        foreach (ComparedModel model in parse.GetValue(_models)!.Distinct())
+        foreach (ComparedModel model in LowerCaseEnum.All(parse, _models).Distinct())
         {
-            (ITransformer trained, TimeSpan time, double? msPerStep) = Fit(ml, model, train, parse.GetValue(_epochs), dataset);
+            (ITransformer trained, TimeSpan time, double? msPerStep) = Fit(ml, parse.GetValue(_seed), model, train, parse.GetValue(_epochs), dataset);
             TestSetEvaluation evaluation = TestSetEvaluation.Run(ml, trained, test, dataset);
             Terminal.Line(string.Create(CultureInfo.InvariantCulture, $"{model}: {evaluation.Metrics.MicroAccuracy:P2} in {time.TotalSeconds:F1} s"));
             table.AddRow(
@@ -72,14 +66,17 @@ internal sealed class CompareCommand
         return ExitCode.Ok;
     }
 
-    private static (ITransformer Model, TimeSpan Time, double? MsPerStep) Fit(MLContext ml, ComparedModel model, IDataView train, int? epochs, DatasetName dataset)
+    private static (ITransformer Model, TimeSpan Time, double? MsPerStep) Fit(MLContext ml, int seed, ComparedModel model, IDataView train, int? epochs, DatasetName dataset)
     {
         if (Enum.TryParse(model.ToString(), out RecurrentModelKind kind))
         {
             RecurrentTrainerOptions options = RecurrentTrainers.CreateOptions(kind);
             options.MaxEpoch = epochs ?? options.MaxEpoch;
             string title = RecurrentTraining.Describe(model.ToString().ToUpperInvariant(), dataset.Title(), options, 784);
-            RecurrentTraining.Result result = new RecurrentTraining(ml, options, title, name => name == nameof(options.MaxEpoch) ? "--epochs" : name ?? "").Fit(train);
+            // Each recurrent trainer on a fresh context with the seed, as train creates it: the same model as
+            // 'train --model <kind>' with these settings, whichever trainers ran before it here.
+            var own = new MLContext(seed);
+            RecurrentTraining.Result result = new RecurrentTraining(own, options, title, name => name == nameof(options.MaxEpoch) ? "--epochs" : name ?? "").Fit(train);
             return (result.Model, result.Time, result.History.MedianStepMilliseconds());
         }
         IEstimator<ITransformer> trainer = model == ComparedModel.LightGbm

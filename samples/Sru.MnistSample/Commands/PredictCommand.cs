@@ -15,15 +15,15 @@ internal sealed class PredictCommand
 {
     public static readonly string[] Examples =
     [
-        "Sru.MnistSample predict mnist-sru.zip digit.png seven.pgm",
-        "Sru.MnistSample predict mnist-sru.zip --index 0 1 2 --draw",
-        "Sru.MnistSample predict mnist-sru.zip scan.png --invert     # dark ink on white paper",
+        "sru predict mnist-sru.zip digit.png seven.pgm",
+        "sru predict mnist-sru.zip --index 0 1 2 --draw",
+        "sru predict mnist-sru.zip scan.png --no-invert    # keep a dark-background image as it is",
     ];
 
     private readonly Argument<string> _modelFile = SampleOptions.ModelFile();
     private readonly Argument<string[]> _images = new("images")
     {
-        Description = "28×28 grey images: PNG, or PGM (P2/P5). Light ink on a dark background, like MNIST (see --invert).",
+        Description = "28×28 grey images: PNG, or PGM (P2/P5). Light ink on a dark background, like MNIST; a light background is inverted (see --no-invert).",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -34,16 +34,17 @@ internal sealed class PredictCommand
         HelpName = "row",
     };
 
-    private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
+    private readonly LowerCaseEnum.Choice<DatasetName> _dataset = SampleOptions.Dataset();
     private readonly Option<string?> _data = SampleOptions.DataDirectory();
-    private readonly Option<bool> _invert = new("--invert") { Description = "Invert image files first: for dark ink on light paper." };
+    private readonly Option<bool> _invert = new("--invert") { Description = "Invert every image file (dark ink on light paper), whatever its background." };
+    private readonly Option<bool> _noInvert = new("--no-invert") { Description = "Never invert image files. Default: an image with a light background is inverted, with a note." };
     private readonly Option<bool> _draw = new("--draw") { Description = "Draw each image in the terminal." };
 
     public Command Create()
     {
         var command = new Command("predict", "Classify 28×28 images with a saved model, printing the class and the top-3 probabilities.")
         {
-            _modelFile, _images, _index, _dataset, _data, _invert, _draw,
+            _modelFile, _images, _index, _dataset.Option, _data, _invert, _noInvert, _draw,
         };
         command.SetAction(Run);
         return command;
@@ -57,12 +58,22 @@ internal sealed class PredictCommand
             throw SampleException.Usage("predict needs at least one image file or --index row.");
         if (indices.Cast<int?>().FirstOrDefault(i => i is < 0 or >= 10_000) is int bad)
             throw SampleException.Usage($"Option '--index': row {bad} is outside the test split (0 to 9,999).");
-        DatasetName dataset = parse.GetValue(_dataset);
+        DatasetName dataset = _dataset.Get(parse);
+
+        bool? invert = (parse.GetValue(_invert), parse.GetValue(_noInvert)) switch
+        {
+            (true, true) => throw SampleException.Usage("--invert and --no-invert contradict each other; give one of them."),
+            (true, false) => true,
+            (false, true) => false,
+            _ => null,
+        };
 
         // Read every input before loading the model: a bad file is reported at once.
-        var inputs = files.Select(f => (Name: f, Pixels: DigitImageFile.Read(f, parse.GetValue(_invert)), Label: (uint?)null)).ToList();
+        var inputs = files.Select(f => (Name: f, Pixels: ReadImage(f, invert), Label: (uint?)null)).ToList();
         var ml = new MLContext(seed: 1);
-        ITransformer model = ModelFile.Load(ml, parse.GetValue(_modelFile)!, out DataViewSchema inputSchema);
+        string path = parse.GetValue(_modelFile)!;
+        ITransformer model = ModelFile.Load(ml, path, out DataViewSchema inputSchema, out DatasetName? trainedOn);
+        ModelFile.WarnIfTrainedOnAnother(path, trainedOn, dataset);
         if (indices.Length > 0)
         {
             IDataView test = new SampleData(ml, dataset, parse.GetValue(_data), SampleCommandLine.DataLog(parse)).Load(MnistSplit.Test);
@@ -72,20 +83,26 @@ internal sealed class PredictCommand
 
         ScoreClasses classes = ScoreClasses.Of(model, inputSchema, dataset);
         using var engine = ml.Model.CreatePredictionEngine<MnistImage, MnistPrediction>(model, inputSchema: inputSchema);
-        var table = new ResultTable("Predictions", "input", "predicted", "top 3", "true class");
+        var table = new PredictionTable("Predictions", classes, dataset);
         foreach (var input in inputs)
         {
-            MnistPrediction prediction = engine.Predict(new MnistImage { Features = input.Pixels });
-            string top3 = string.Join(", ", prediction.Score
-                .Select((probability, slot) => (probability, slot))
-                .OrderByDescending(s => s.probability)
-                .Take(3)
-                .Select(s => string.Create(CultureInfo.InvariantCulture, $"{classes.Names[s.slot]} {s.probability:P1}")));
-            table.AddRow(input.Name, dataset.ClassName(prediction.PredictedLabel), top3, input.Label is uint label ? dataset.ClassName(label) : "—");
+            table.Add(input.Name, engine.Predict(new MnistImage { Features = input.Pixels }), input.Label);
             if (parse.GetValue(_draw))
                 Terminal.Verbatim($"{input.Name}:{Environment.NewLine}{AsciiDigit.Render(input.Pixels)}");
         }
         table.Write();
         return ExitCode.Ok;
+    }
+
+    /// <summary>Reads an image; when it was inverted by detection, says so (to stderr, so the table stays clean).</summary>
+    private static float[] ReadImage(string path, bool? invert)
+    {
+        DigitImage image = DigitImageFile.Read(path, invert);
+        if (image.InvertedByDetection)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"note: '{path}' has a light background (border brightness {image.BorderBrightness:F2}); it was inverted to MNIST's light ink on dark. --no-invert keeps it as it is."));
+        }
+        return image.Pixels;
     }
 }

@@ -16,24 +16,20 @@ internal sealed class TrainCommand
 {
     public static readonly string[] Examples =
     [
-        "Sru.MnistSample train                                   # SRU, our defaults, full MNIST, 3 epochs",
-        "Sru.MnistSample train --model lstm --blog               # the blog's LSTM settings",
-        "Sru.MnistSample train --model gru --validation 5000 --epochs 10 --early-stopping-patience 2 --plots plots",
-        "Sru.MnistSample train --limit 2000 --epochs 1 --plots plots",
-        "Sru.MnistSample train --dataset fashion --hidden-size 256 --output fashion-sru.zip",
-        "Sru.MnistSample train --pixel-by-pixel --hidden-size 64 --epochs 10   # sequential MNIST, 784 steps",
+        "sru train                                # SRU, our defaults, full MNIST, 3 epochs",
+        "sru train --model lstm --blog            # the blog's LSTM settings",
+        "sru train --model gru --validation 5000 --epochs 10 --early-stopping-patience 2",
+        "sru train --limit 2000 --epochs 1 --plots plots",
+        "sru train --dataset fashion --hidden-size 256 --output fashion-sru.zip",
+        "sru train --pixel-by-pixel --hidden-size 64 --limit 2000   # sequential MNIST: 784 steps",
     ];
 
     private const int PixelCount = 784;
 
-    private readonly Option<RecurrentModelKind> _model = new("--model")
-    {
-        Description = "The recurrent classifier to train.",
-        HelpName = string.Join('|', RecurrentTrainers.Kinds.Select(k => k.ToString().ToLowerInvariant())),
-        DefaultValueFactory = _ => RecurrentModelKind.Sru,
-    };
+    private readonly LowerCaseEnum.Choice<RecurrentModelKind> _model =
+        LowerCaseEnum.Option("--model", "a model", "The recurrent classifier to train.", RecurrentModelKind.Sru);
 
-    private readonly Option<DatasetName> _dataset = SampleOptions.Dataset();
+    private readonly LowerCaseEnum.Choice<DatasetName> _dataset = SampleOptions.Dataset();
     private readonly Option<string?> _data = SampleOptions.DataDirectory();
     private readonly Option<int?> _limit = SampleOptions.Limit("Train on the first N training rows only (quick runs and tests). Default: all 60,000.");
     private readonly Option<int?> _validation = SampleOptions.Positive(new Option<int?>("--validation")
@@ -55,8 +51,13 @@ internal sealed class TrainCommand
     private readonly Option<int> _seed = SampleOptions.Seed();
     private readonly Option<string> _output = new("--output", "-o")
     {
-        Description = "Where to save the trained model zip. Default: <dataset>-<model>.zip in the current directory.",
+        Description = "Where to save the trained model zip; an existing file needs --force. Default: <dataset>-<model>.zip in the current directory.",
         HelpName = "path",
+    };
+
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Overwrite the --output file if it exists (without it, an existing file is an error before training).",
     };
 
     private readonly Option<string?> _plots = SampleOptions.Plots("Write loss.png, accuracy.png, confusion-matrix.png and misclassified.png (the first 100 errors) into this directory.");
@@ -64,9 +65,9 @@ internal sealed class TrainCommand
 
     public Command Create()
     {
-        var command = new Command("train", "Train an SRU, LSTM or GRU classifier on MNIST or Fashion-MNIST, report its test accuracy and save it as an ML.NET model zip. Every trainer option is available (the options after --seed).")
+        var command = new Command("train", "Train an SRU, LSTM or GRU classifier on MNIST or Fashion-MNIST, report its test accuracy, save it as an ML.NET model zip, load it back and predict with it. Every trainer option is available (the options after --seed).")
         {
-            _model, _dataset, _data, _limit, _validation, _blog, _pixelByPixel, _output, _plots, _seed,
+            _model.Option, _dataset.Option, _data, _limit, _validation, _blog, _pixelByPixel, _output, _force, _plots, _seed,
         };
         foreach (Option option in _trainerOptions.Options)
             command.Add(option);
@@ -76,15 +77,19 @@ internal sealed class TrainCommand
 
     private int Run(ParseResult parse)
     {
-        RecurrentModelKind kind = parse.GetValue(_model);
-        DatasetName dataset = parse.GetValue(_dataset);
+        RecurrentModelKind kind = _model.Get(parse);
+        DatasetName dataset = _dataset.Get(parse);
         RecurrentTrainerOptions options = BuildOptions(parse, kind);
-        string output = parse.GetValue(_output) ?? $"{dataset.ToString().ToLowerInvariant()}-{kind.ToString().ToLowerInvariant()}.zip";
-        string? plots = parse.GetValue(_plots) is { } p ? EvaluationPlots.PrepareDirectory(p) : null;
+        bool force = parse.GetValue(_force);
+        string output = parse.GetValue(_output) ?? $"{LowerCaseEnum.Name(dataset)}-{LowerCaseEnum.Name(kind)}.zip";
+        // Everything that would make the end of the run fail is checked before the data is loaded.
+        if (ModelFile.CheckOutput(output, force) is { } problem)
+            throw SampleException.Usage(problem);
+        string? plots = parse.GetValue(_plots) is { } p ? OutputDirectory.PreparePlots(p) : null;
 
         var ml = new MLContext(seed: parse.GetValue(_seed));
         string model = kind.ToString().ToUpperInvariant();
-        var training = new RecurrentTraining(ml, options, RecurrentTraining.Describe(model, dataset.Title(), options, PixelCount), _trainerOptions.OptionNameOf);
+        var training = new RecurrentTraining(ml, options, RecurrentTraining.Describe(model, dataset.Title(), options, PixelCount), name => _trainerOptions.OptionNameOf(parse, name));
         var data = new SampleData(ml, dataset, parse.GetValue(_data), SampleCommandLine.DataLog(parse));
         (IDataView train, IDataView? validation) = data.LoadTraining(parse.GetValue(_limit), parse.GetValue(_validation) ?? 0);
         IDataView test = data.LoadTest(limit: null);
@@ -96,8 +101,9 @@ internal sealed class TrainCommand
         TestSetEvaluation evaluation = TestSetEvaluation.Run(ml, trained.Model, test, dataset);
         MetricsReport.WriteSummary(evaluation);
 
-        ModelFile.Save(ml, trained.Model, train.Schema, output);
+        ModelFile.Save(ml, trained.Model, train.Schema, dataset, output, force);
         Terminal.Line($"Saved {Path.GetFullPath(output)} ({new FileInfo(output).Length / 1024:N0} KiB).");
+        SavedModelCheck.Run(output, trained.Model, test, dataset);
 
         if (plots is not null)
         {
@@ -106,7 +112,20 @@ internal sealed class TrainCommand
             foreach (string file in files)
                 Terminal.Line($"Wrote {file}");
         }
+        WriteNextCommands(output, dataset);
         return ExitCode.Ok;
+    }
+
+    private static void WriteNextCommands(string output, DatasetName dataset)
+    {
+        string model = output.Contains(' ', StringComparison.Ordinal) ? $"\"{output}\"" : output;
+        string datasetOption = dataset == DatasetName.Mnist ? "" : $" --dataset {LowerCaseEnum.Name(dataset)}";
+        Terminal.Heading("Next");
+        Terminal.Line("Evaluate the saved model in full (per class, confusion table, plots):");
+        Terminal.Line("  " + HowToRun.Line($"evaluate {model}{datasetOption} --plots plots"));
+        Terminal.Line("Predict test rows, or your own 28×28 PNG/PGM images:");
+        Terminal.Line("  " + HowToRun.Line($"predict {model}{datasetOption} --index 0 1 2 --draw"));
+        Terminal.Line("  " + HowToRun.Line($"predict {model}{datasetOption} my-digit.png"));
     }
 
     private RecurrentTrainerOptions BuildOptions(ParseResult parse, RecurrentModelKind kind)

@@ -14,12 +14,16 @@ internal sealed class SampleData
     private readonly string? _directory;
     private readonly Action<string>? _log;
 
+    /// <param name="ml">The context to load into.</param>
+    /// <param name="dataset">MNIST or Fashion-MNIST.</param>
+    /// <param name="directory">The --data directory, or null.</param>
+    /// <param name="log">Every step of the look-up (--verbose); null shows only what is fetched (<see cref="FetchReport"/>).</param>
     public SampleData(MLContext ml, DatasetName dataset, string? directory, Action<string>? log)
     {
         _ml = ml;
         Dataset = dataset;
         _directory = directory;
-        _log = log;
+        _log = log ?? new FetchReport(dataset.Title(), Output.Terminal.Line).Log;
         if (directory is not null && !Directory.Exists(directory))
             throw SampleException.Usage($"--data: the directory '{directory}' does not exist.");
     }

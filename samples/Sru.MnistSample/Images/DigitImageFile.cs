@@ -8,10 +8,16 @@ internal static class DigitImageFile
 {
     public const int Side = 28;
 
+    /// <summary>Above this mean brightness of the outermost pixels, the image is taken for dark ink on light paper.</summary>
+    public const float LightBackground = 0.5f;
+
     /// <param name="path">The image file.</param>
-    /// <param name="invert">For dark ink on light paper: MNIST has light ink (1) on a dark background (0).</param>
+    /// <param name="invert">
+    /// True to invert (dark ink on light paper: MNIST has light ink, 1, on a dark background, 0), false to keep the
+    /// pixels, null to invert when the border is brighter than <see cref="LightBackground"/>.
+    /// </param>
     /// <exception cref="SampleException">Exit code 2, naming the file: missing, not PNG/PGM, or not 28×28.</exception>
-    public static float[] Read(string path, bool invert)
+    public static DigitImage Read(string path, bool? invert)
     {
         byte[] bytes;
         try
@@ -26,12 +32,33 @@ internal static class DigitImageFile
         (int width, int height, float[] pixels) = PgmImage.IsPgm(bytes) ? DecodePgm(path, bytes) : DecodePng(path, bytes);
         if (width != Side || height != Side)
             throw SampleException.Usage($"Image '{path}' is {width}×{height} pixels; the models read {Side}×{Side} images (resize it first).");
-        if (invert)
+        float border = BorderBrightness(pixels);
+        bool inverted = invert ?? border > LightBackground;
+        if (inverted)
         {
             for (int i = 0; i < pixels.Length; i++)
                 pixels[i] = 1f - pixels[i];
         }
-        return pixels;
+        return new DigitImage(pixels, border, inverted && invert is null);
+    }
+
+    /// <summary>The mean of the outermost ring of pixels: the paper, in a centred digit.</summary>
+    public static float BorderBrightness(float[] pixels)
+    {
+        float sum = 0;
+        int count = 0;
+        for (int y = 0; y < Side; y++)
+        {
+            for (int x = 0; x < Side; x++)
+            {
+                if (y == 0 || y == Side - 1 || x == 0 || x == Side - 1)
+                {
+                    sum += pixels[y * Side + x];
+                    count++;
+                }
+            }
+        }
+        return sum / count;
     }
 
     private static (int, int, float[]) DecodePgm(string path, byte[] bytes)

@@ -34,7 +34,7 @@ internal static class MetricsReport
                 confusion.Counts[i].Sum().ToString("N0", CultureInfo.InvariantCulture));
         }
         table.Write();
-        Terminal.Heading("Confusion table (ML.NET)");
+        // ML.NET's text has its own "Confusion table" title.
         Terminal.Verbatim(confusion.GetFormattedConfusionTable());
     }
 }

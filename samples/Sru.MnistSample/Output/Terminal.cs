@@ -48,4 +48,14 @@ internal static class Terminal
         else
             Console.Write(text);
     }
+
+    /// <summary>Shows the cursor that a live display hides, for exits that skip the display's own clean-up.</summary>
+    public static void ShowCursor()
+    {
+        if (IsRich)
+        {
+            Console.Out.Write("\u001b[?25h");
+            Console.Out.Flush();
+        }
+    }
 }

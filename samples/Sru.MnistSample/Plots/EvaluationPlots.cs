@@ -1,5 +1,5 @@
+using System.Globalization;
 using Microsoft.ML;
-using Sru.MnistSample.Cli;
 using Sru.MnistSample.Data;
 using Sru.MnistSample.Models;
 
@@ -8,19 +8,6 @@ namespace Sru.MnistSample.Plots;
 /// <summary>The pictures of a test-set evaluation: the confusion matrix and the misclassified images.</summary>
 internal static class EvaluationPlots
 {
-    /// <summary>Creates <paramref name="directory"/> if needed (exit code 2 when it cannot be).</summary>
-    public static string PrepareDirectory(string directory)
-    {
-        try
-        {
-            return Directory.CreateDirectory(directory).FullName;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw SampleException.Usage($"--plots: cannot create the directory '{directory}': {e.Message}");
-        }
-    }
-
     /// <summary>Writes <c>confusion-matrix.png</c> and <c>misclassified.png</c>; returns their paths.</summary>
     public static IReadOnlyList<string> Save(MLContext ml, ITransformer model, IDataView test, TestSetEvaluation evaluation, DatasetName dataset, string title, string directory)
     {
@@ -29,7 +16,9 @@ internal static class EvaluationPlots
         var wrong = TestSetEvaluation.Misclassified(ml, model, test)
             .Select(w => (w.Pixels, $"{Short(dataset.ClassName(w.Label))} → {Short(dataset.ClassName(w.Predicted))}"))
             .ToList();
-        string grid = DigitGrid.Save(wrong, Path.Combine(directory, "misclassified.png"));
+        string heading = string.Create(CultureInfo.InvariantCulture,
+            $"{title}: {(wrong.Count > 100 ? "the first 100" : "all")} of {wrong.Count:N0} misclassified test images, captioned true → predicted class");
+        string grid = DigitGrid.Save(wrong, heading, Path.Combine(directory, "misclassified.png"));
         return [confusion, grid];
     }
 

@@ -81,7 +81,7 @@ internal sealed class TrainingMonitor : IProgress<TrainingProgress>
     }
 
     private static string StepLine(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {p.Epoch}/{p.MaxEpoch} step {p.Step}/{p.StepsPerEpoch}: loss {p.Loss:F4}, accuracy {p.Accuracy:P1}, lr {p.LearningRate:G3}, {p.RowsPerSecond:N0} rows/s, ETA {Clock(p.EstimatedRemaining)}");
+        $"epoch {p.Epoch}/{p.MaxEpoch} step {p.Step}/{p.StepsPerEpoch}: loss {p.Loss:F4}, accuracy {p.Accuracy:P1}, lr {LearningRateText.Format(p.LearningRate)}, {p.RowsPerSecond:N0} rows/s, ETA {Clock(p.EstimatedRemaining)}");
 
     private static string EpochLine(TrainingProgress p)
     {
@@ -101,7 +101,7 @@ internal sealed class TrainingMonitor : IProgress<TrainingProgress>
             rows.Add(new Markup(string.Create(CultureInfo.InvariantCulture,
                 $"epoch [bold]{p.Epoch}[/]/{p.MaxEpoch}  {Bar(done, 40)}  step {p.Step}/{p.StepsPerEpoch}")));
             rows.Add(new Markup(string.Create(CultureInfo.InvariantCulture,
-                $"loss [yellow]{p.Loss:F4}[/]  accuracy [green]{p.Accuracy:P1}[/]  lr {p.LearningRate:G3}  [blue]{p.RowsPerSecond:N0}[/] rows/s  elapsed {Clock(p.Elapsed)}  ETA [bold]{Clock(p.EstimatedRemaining)}[/]")));
+                $"loss [yellow]{p.Loss:F4}[/]  accuracy [green]{p.Accuracy:P1}[/]  lr {LearningRateText.Format(p.LearningRate)}  [blue]{p.RowsPerSecond:N0}[/] rows/s  elapsed {Clock(p.Elapsed)}  ETA [bold]{Clock(p.EstimatedRemaining)}[/]")));
         }
         else
         {
