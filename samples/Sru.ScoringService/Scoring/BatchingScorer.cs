@@ -30,6 +30,7 @@ public sealed class BatchingScorer(IOptions<ScoringOptions> options) : Backgroun
     private async Task WorkAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(_maxBatch);
+        var pipeline = new BatchPipeline();
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {
             batch.Clear();
@@ -40,39 +41,68 @@ public sealed class BatchingScorer(IOptions<ScoringOptions> options) : Backgroun
             {
                 if (i == batch.Count || batch[i].Model != batch[start].Model)
                 {
-                    Score(batch, start, i - start);
+                    pipeline.Score(batch, start, i - start);
                     start = i;
                 }
+            }
+            pipeline.Rows.Clear();
+        }
+    }
+
+    /// <summary>
+    /// One worker's input view and its transform on one model, built when the model changes and reused for every
+    /// batch: a batch only refills <see cref="Rows"/> and opens a cursor (building the view and binding the
+    /// transform cost more than scoring a small batch).
+    /// </summary>
+    private sealed class BatchPipeline
+    {
+        private LoadedModel? _model;
+        private IDataView? _scored;
+
+        public List<ModelInput> Rows { get; } = [];
+
+        public void Score(List<Pending> batch, int start, int count)
+        {
+            int done = 0;
+            try
+            {
+                LoadedModel model = batch[start].Model;
+                if (model != _model)
+                {
+                    _model = null;
+                    IDataView rows = model.Ml.Data.LoadFromEnumerable(new CurrentRows(Rows), model.InputDefinition);
+                    _scored = model.Transformer.Transform(rows);
+                    _model = model;
+                }
+                Rows.Clear();
+                for (int i = start; i < start + count; i++)
+                    Rows.Add(new ModelInput { Features = batch[i].Features });
+                DataViewSchema.Column scoreColumn = _scored!.Schema[ModelOutput.ScoreColumn];
+                using DataViewRowCursor cursor = _scored.GetRowCursor([scoreColumn]);
+                ValueGetter<VBuffer<float>> getScore = cursor.GetGetter<VBuffer<float>>(scoreColumn);
+                VBuffer<float> score = default;
+                for (; done < count && cursor.MoveNext(); done++)
+                {
+                    getScore(ref score);
+                    batch[start + done].Result.TrySetResult(score.DenseValues().ToArray());
+                }
+                if (done < count)
+                    throw new InvalidOperationException($"The model scored {done} of a batch of {count} rows.");
+            }
+            catch (Exception e)
+            {
+                for (int i = start + done; i < start + count; i++)
+                    batch[i].Result.TrySetException(e);
             }
         }
     }
 
-    private static void Score(List<Pending> batch, int start, int count)
+    /// <summary>The rows of the batch being scored, enumerated afresh by every cursor (the scorer may open two).</summary>
+    private sealed class CurrentRows(List<ModelInput> rows) : IEnumerable<ModelInput>
     {
-        LoadedModel model = batch[start].Model;
-        int done = 0;
-        try
-        {
-            IDataView rows = model.Ml.Data.LoadFromEnumerable(
-                Enumerable.Range(start, count).Select(i => new ModelInput { Features = batch[i].Features }), model.InputDefinition);
-            IDataView scored = model.Transformer.Transform(rows);
-            DataViewSchema.Column scoreColumn = scored.Schema[ModelOutput.ScoreColumn];
-            using DataViewRowCursor cursor = scored.GetRowCursor([scoreColumn]);
-            ValueGetter<VBuffer<float>> getScore = cursor.GetGetter<VBuffer<float>>(scoreColumn);
-            VBuffer<float> score = default;
-            for (; done < count && cursor.MoveNext(); done++)
-            {
-                getScore(ref score);
-                batch[start + done].Result.TrySetResult(score.DenseValues().ToArray());
-            }
-            if (done < count)
-                throw new InvalidOperationException($"The model scored {done} of a batch of {count} rows.");
-        }
-        catch (Exception e)
-        {
-            for (int i = start + done; i < start + count; i++)
-                batch[i].Result.TrySetException(e);
-        }
+        public IEnumerator<ModelInput> GetEnumerator() => rows.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private sealed class Pending(LoadedModel model, float[] features)
