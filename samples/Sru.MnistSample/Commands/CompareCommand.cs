@@ -18,6 +18,7 @@ internal sealed class CompareCommand
     [
         "sru compare --limit 5000",
         "sru compare --models sru gru lightgbm --dataset fashion",
+        "sru compare --models sru sdca --save models",
     ];
 
     private readonly Option<ComparedModel[]> _models = LowerCaseEnum.ManyOption<ComparedModel>("--models", "a trainer compare knows", "Which trainers to compare.");
@@ -27,12 +28,17 @@ internal sealed class CompareCommand
     private readonly Option<int?> _limit = SampleOptions.Limit("Train on the first N training rows only. Default: all 60,000.");
     private readonly Option<int?> _epochs = SampleOptions.Positive(new Option<int?>("--epochs") { Description = "Epochs for the recurrent trainers. Default: each trainer's default (3).", HelpName = "n" });
     private readonly Option<int> _seed = SampleOptions.Seed();
+    private readonly Option<string?> _save = new("--save")
+    {
+        Description = "Also save each trained model into this directory (created if missing) as <dataset>-<model>.zip, e.g. mnist-sdca.zip.",
+        HelpName = "dir",
+    };
 
     public Command Create()
     {
         var command = new Command("compare", "Train SRU, LSTM, GRU, LightGbm and SdcaMaximumEntropy on the same rows and compare test accuracy, training time, time per step and scoring speed.")
         {
-            _models, _dataset.Option, _data, _limit, _epochs, _seed,
+            _models, _dataset.Option, _data, _limit, _epochs, _seed, _save,
         };
         command.SetAction(Run);
         return command;
@@ -60,6 +66,13 @@ internal sealed class CompareCommand
                 time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
                 msPerStep?.ToString("F2", CultureInfo.InvariantCulture) ?? "—",
                 evaluation.RowsPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+            if (parse.GetValue(_save) is { } directory)
+            {
+                Directory.CreateDirectory(directory);
+                string path = Path.Combine(directory, $"{dataset.ToString().ToLowerInvariant()}-{model.ToString().ToLowerInvariant()}.zip");
+                ModelFile.Save(ml, trained, train.Schema, dataset, path, overwrite: true);
+                Terminal.Line($"Saved {Path.GetFullPath(path)}.");
+            }
             (trained as IDisposable)?.Dispose();
         }
         table.Write();

@@ -1,0 +1,3 @@
+using Sru.ScoringService;
+
+await ScoringServiceApp.Build(args).RunAsync();
