@@ -21,22 +21,12 @@ internal static class ModelFile
         }
     }
 
-    /// <summary>Saves to a temporary file beside <paramref name="path"/> and moves it over, since ML.NET empties the target before writing.</summary>
+    /// <summary>Saves atomically (the library's SaveAtomically), since ML.NET's Save empties the target before writing.</summary>
     public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
     {
-        string full = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(full);
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null && !Directory.Exists(directory))
             throw SampleException.Usage($"--output: the directory '{directory}' does not exist.");
-        string temporary = full + ".partial";
-        try
-        {
-            ml.Model.Save(model, inputSchema, temporary);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        ml.Model.SaveAtomically(model, inputSchema, path);
     }
 }

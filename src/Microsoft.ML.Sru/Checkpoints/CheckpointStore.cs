@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Runtime;
+
+namespace Microsoft.ML.Sru.Checkpoints;
+
+/// <summary>
+/// The checkpoint files of one run in <see cref="RecurrentTrainerOptions.CheckpointDirectory"/>: named by the number of
+/// steps done (<c>checkpoint-000000001234.srucheckpoint</c>), so that names sort by age; each written atomically
+/// (<see cref="AtomicFile"/>), the oldest deleted once more than <see cref="RecurrentTrainerOptions.KeepCheckpoints"/> exist.
+/// One run at a time may use a directory.
+/// </summary>
+internal sealed class CheckpointStore
+{
+    private const string Prefix = "checkpoint-", Extension = ".srucheckpoint";
+    private const string Pattern = Prefix + "*" + Extension;
+
+    private readonly string _directory;
+    private readonly int _keep;
+    private readonly IChannel _channel;
+
+    public CheckpointStore(string directory, int keep, IChannel channel)
+    {
+        _directory = Path.GetFullPath(directory);
+        _keep = keep;
+        _channel = channel;
+        Directory.CreateDirectory(_directory);
+        // A process killed while writing leaves its temporary file; it never became a checkpoint.
+        foreach (string partial in AtomicFile.LeftoverTemporaryFiles(_directory, Pattern))
+        {
+            File.Delete(partial);
+            _channel.Info("Deleted '{0}', a checkpoint whose writing was interrupted.", partial);
+        }
+    }
+
+    /// <summary>The newest checkpoint that reads and verifies, or null when there is none.</summary>
+    /// <exception cref="InvalidOperationException">There are checkpoints, but none of them reads.</exception>
+    public TrainingCheckpoint? FindLatest()
+    {
+        var failures = new List<string>();
+        foreach (string path in Files().Reverse())
+        {
+            try
+            {
+                return TrainingCheckpoint.Read(path);
+            }
+            catch (Exception e) when (e is FormatException or EndOfStreamException or IOException or UnauthorizedAccessException)
+            {
+                // Written atomically, a checkpoint can only be damaged from outside; the one before it continues the run as well.
+                _channel.Warning("Checkpoint '{0}' cannot be read ({1}); trying the one before it.", path, e.Message);
+                failures.Add($"'{path}': {e.Message}");
+            }
+        }
+        if (failures.Count > 0)
+            throw new InvalidOperationException($"No checkpoint in '{_directory}' can be read: {string.Join("; ", failures)}. Set ResumeFromCheckpoint = false to start over (replacing them).");
+        return null;
+    }
+
+    /// <summary>Deletes every checkpoint of this directory: the run starts over.</summary>
+    public void DeleteAll()
+    {
+        foreach (string path in Files())
+        {
+            File.Delete(path);
+            _channel.Info("Deleted checkpoint '{0}': ResumeFromCheckpoint is false, so training starts over.", path);
+        }
+    }
+
+    /// <summary>Writes the checkpoint after <paramref name="stepsDone"/> steps of the run, then deletes the oldest beyond the number to keep.</summary>
+    public void Write(long stepsDone, Func<byte[]> serialize)
+    {
+        var clock = Stopwatch.StartNew();
+        byte[] bytes = serialize();
+        string path = Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"{Prefix}{stepsDone:D12}{Extension}"));
+        AtomicFile.WriteAllBytes(path, bytes);
+        foreach (string old in Files().SkipLast(_keep))
+            File.Delete(old);
+        _channel.Trace("Checkpoint '{0}' written: {1:N0} bytes in {2:F1} ms.", path, bytes.Length, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>This directory's checkpoint files, oldest first.</summary>
+    private string[] Files() =>
+        Directory.EnumerateFiles(_directory, Pattern).Order(StringComparer.Ordinal).ToArray();
+}
