@@ -23,6 +23,9 @@ internal sealed class TrainingLoop
     private readonly Device _device;
     private readonly int _seed;
 
+    /// <summary>Steps a resumed run had done before this Fit: the time estimate counts only the steps since.</summary>
+    private long _stepsBefore;
+
     public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, Device device, int seed)
     {
         _host = host;
@@ -60,18 +63,19 @@ internal sealed class TrainingLoop
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
             set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
-        CheckpointStore? checkpoints = null;
+        using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
         RunFingerprint? fingerprint = null;
         var state = new RunState { Seed = _seed };
-        if (_options.CheckpointDirectory is { } directory)
+        if (checkpoints is not null)
         {
-            checkpoints = new CheckpointStore(directory, _options.KeepCheckpoints, _channel);
             fingerprint = RunFingerprint.Of(_options, network.Spec, set, validation, update.GetType().Name, initialModel);
             if (!_options.ResumeFromCheckpoint)
                 checkpoints.DeleteAll();
             else if (checkpoints.FindLatest() is { } checkpoint)
                 state = Resume(checkpoint, fingerprint, network, update, best, stepsPerEpoch);
         }
+
+        _stepsBefore = (long)(state.Epoch - 1) * stepsPerEpoch + state.StepsDone;
 
         // The shuffle's generator and order after the shuffles the run has done: a resumed run's rest of the epoch is the same.
         var random = new Random(state.Seed);
@@ -186,6 +190,8 @@ internal sealed class TrainingLoop
             state.StepsDone = 0;
         }
 
+        checkpoints?.Complete();
+
         int lastEpoch = state.Epoch - 1;
         if (best is not null && state.BestEpoch != lastEpoch)
         {
@@ -225,6 +231,8 @@ internal sealed class TrainingLoop
         double learningRate, double rowsPerSecond, TimeSpan elapsed, long totalSteps)
     {
         long done = (long)(epoch - 1) * stepsPerEpoch + step;
+        // Only the steps since a resume took the elapsed time.
+        long doneHere = Math.Max(1, done - _stepsBefore);
         return new TrainingProgress
         {
             Kind = kind,
@@ -237,7 +245,7 @@ internal sealed class TrainingLoop
             LearningRate = (float)learningRate,
             RowsPerSecond = rowsPerSecond,
             Elapsed = elapsed,
-            EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / done)),
+            EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / doneHere)),
         };
     }
 
