@@ -11,7 +11,8 @@ namespace Microsoft.ML.Sru.Model;
 /// stored elsewhere in the zip) followed by all those bytes. Reading never allocates more than the bytes that
 /// are actually there, checks the checksum before anything is used, and then checks every name and shape
 /// against the network built from the saved <see cref="NetworkSpec"/> before copying values, so a damaged
-/// file fails instead of yielding a different model.
+/// file fails instead of yielding a different model. Training checkpoints store their tensors (weights, the
+/// optimizer's moments, the best epoch's weights) and their checksum the same way.
 /// </summary>
 internal static class WeightSerializer
 {
@@ -28,23 +29,39 @@ internal static class WeightSerializer
         using (var body = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             body.Write(Magic);
-            var state = module.state_dict();
-            body.Write(state.Count);
-            foreach (var (name, tensor) in state)
-            {
-                body.Write(name);
-                body.Write((int)tensor.dim());
-                foreach (long size in tensor.shape)
-                    body.Write(size);
-                using var detached = tensor.detach();
-                using var asFloat = detached.to(float32);
-                using var cpu = asFloat.cpu();
-                using var contiguous = cpu.contiguous();
-                body.Write(contiguous.bytes);
-            }
+            WriteTensors(body, Entries(module));
         }
+        WriteChecksummed(writer, buffer.ToArray(), covered);
+    }
 
-        byte[] payload = buffer.ToArray();
+    /// <summary>The state dict's entries in their order: what <see cref="WriteTensors"/> and <see cref="ReadTensorsInto"/> take.</summary>
+    public static IReadOnlyList<(string Name, Tensor Value)> Entries(nn.Module module) =>
+        module.state_dict().Select(entry => (entry.Key, entry.Value)).ToArray();
+
+    /// <summary>Writes the count of <paramref name="tensors"/>, then for each its name, shape and float32 values.</summary>
+    public static void WriteTensors(BinaryWriter body, IReadOnlyList<(string Name, Tensor Value)> tensors)
+    {
+        body.Write(tensors.Count);
+        foreach (var (name, tensor) in tensors)
+        {
+            body.Write(name);
+            body.Write((int)tensor.dim());
+            foreach (long size in tensor.shape)
+                body.Write(size);
+            using var detached = tensor.detach();
+            using var asFloat = detached.to(float32);
+            using var cpu = asFloat.cpu();
+            using var contiguous = cpu.contiguous();
+            body.Write(contiguous.bytes);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="payload"/> self-checking: its length, the bytes, then a SHA-256 over
+    /// <paramref name="covered"/> (bytes stored elsewhere) and the payload. <see cref="ReadVerified"/> reads it back.
+    /// </summary>
+    public static void WriteChecksummed(BinaryWriter writer, byte[] payload, ReadOnlySpan<byte> covered)
+    {
         writer.Write(payload.Length);
         writer.Write(payload);
         writer.Write(Hash(covered, payload));
@@ -74,16 +91,26 @@ internal static class WeightSerializer
     /// <summary>Copies verified weights into <paramref name="module"/>; throws <see cref="FormatException"/> on any mismatch of names or shapes.</summary>
     public static void Apply(byte[] payload, nn.Module module)
     {
-        var state = module.state_dict();
         using var body = new BinaryReader(new MemoryStream(payload, writable: false));
         if (body.ReadUInt32() != Magic)
             throw new FormatException("The weights entry does not start with the expected header.");
+        ReadTensorsInto(body, Entries(module));
+        if (body.BaseStream.Position != body.BaseStream.Length)
+            throw new FormatException("The weights entry has trailing bytes.");
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteTensors"/> wrote into <paramref name="targets"/>, which must have the same names and
+    /// shapes in the same order; throws <see cref="FormatException"/> on any mismatch or truncation.
+    /// </summary>
+    public static void ReadTensorsInto(BinaryReader body, IReadOnlyList<(string Name, Tensor Value)> targets)
+    {
         int count = body.ReadInt32();
-        if (count != state.Count)
-            throw new FormatException($"The weights hold {count} tensors; a network of the saved shape has {state.Count}.");
+        if (count != targets.Count)
+            throw new FormatException($"The weights hold {count} tensors; a network of the saved shape has {targets.Count}.");
 
         using var noGrad = torch.no_grad();
-        foreach (var (expectedName, target) in state)
+        foreach (var (expectedName, target) in targets)
         {
             string name = body.ReadString();
             if (name != expectedName)
@@ -107,8 +134,6 @@ internal static class WeightSerializer
             using var source = torch.tensor(floats, target.shape);
             target.copy_(source);
         }
-        if (body.BaseStream.Position != body.BaseStream.Length)
-            throw new FormatException("The weights entry has trailing bytes.");
     }
 
     private static byte[] Hash(ReadOnlySpan<byte> covered, byte[] payload)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -80,6 +81,25 @@ internal sealed unsafe class CpuAdamUpdate : ParameterUpdate
             }
         }
     }
+
+    public override void WriteState(BinaryWriter writer)
+    {
+        writer.Write(_steps);
+        WeightSerializer.WriteTensors(writer, Moments());
+    }
+
+    public override void ReadState(BinaryReader reader)
+    {
+        long steps = reader.ReadInt64();
+        if (steps < 0)
+            throw new FormatException($"The optimizer's step count {steps} is negative.");
+        WeightSerializer.ReadTensorsInto(reader, Moments());
+        _steps = steps;
+    }
+
+    /// <summary>Both moments of every parameter, named by the parameter's index.</summary>
+    private (string Name, Tensor Value)[] Moments() =>
+        _firstMoments.Select((m, i) => ($"m{i}", m)).Concat(_secondMoments.Select((v, i) => ($"v{i}", v))).ToArray();
 
     public override void Dispose()
     {

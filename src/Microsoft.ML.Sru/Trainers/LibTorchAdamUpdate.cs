@@ -7,7 +7,7 @@ namespace Microsoft.ML.Sru.Trainers;
 internal sealed class LibTorchAdamUpdate : ParameterUpdate
 {
     private readonly Parameter[] _parameters;
-    private readonly torch.optim.Optimizer _optimizer;
+    private readonly OptimizerHelper _optimizer;
     private readonly double _clipNorm;
 
     public LibTorchAdamUpdate(IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay, double clipNorm)
@@ -38,6 +38,11 @@ internal sealed class LibTorchAdamUpdate : ParameterUpdate
             torch.nn.utils.clip_grad_norm_(_parameters, _clipNorm);
         _optimizer.step();
     }
+
+    // TorchSharp's own format: the optimizer's name, options and per-parameter state.
+    public override void WriteState(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+
+    public override void ReadState(BinaryReader reader) => _optimizer.load_state_dict(reader);
 
     public override void Dispose() => _optimizer.Dispose();
 }

@@ -30,5 +30,11 @@ internal abstract class ParameterUpdate : IDisposable
     /// <summary>Clips the gradients, then updates the parameters.</summary>
     public abstract void Step();
 
+    /// <summary>Writes the optimizer's state (moments, step count) for a training checkpoint.</summary>
+    public abstract void WriteState(BinaryWriter writer);
+
+    /// <summary>Restores what <see cref="WriteState"/> wrote, from an update of the same kind over the same parameters.</summary>
+    public abstract void ReadState(BinaryReader reader);
+
     public abstract void Dispose();
 }

@@ -208,6 +208,20 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         }
     }
 
+    /// <summary>Writes this model's weights as <see cref="WeightSerializer.WriteTensors"/> does, e.g. to fingerprint them.</summary>
+    internal void WriteWeights(BinaryWriter writer)
+    {
+        SequenceClassifier network = Acquire();
+        try
+        {
+            WeightSerializer.WriteTensors(writer, WeightSerializer.Entries(network));
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>, through TorchSharp.</summary>
     internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores)
     {

@@ -206,7 +206,7 @@ public abstract class RecurrentTrainerBase
             // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
             initialModel?.CopyWeightsTo(network);
             network.to(device);
-            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation);
+            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation, initialModel);
             network.to(torch.CPU);
             return new RecurrentModelParameters(Host, network);
         }

@@ -124,6 +124,31 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// A folder for training checkpoints: the run's complete state (weights, the optimizer's moments and step count, the
+    /// position in the learning-rate schedule and in the shuffled epoch, early-stopping bookkeeping), written atomically
+    /// after every epoch and every <see cref="CheckpointEveryNSteps"/> steps, the last <see cref="KeepCheckpoints"/> kept.
+    /// A later <c>Fit</c> with the same options and data continues from the newest one and ends with the same weights
+    /// as a run never interrupted; a checkpoint of a different run is refused (<see cref="CheckpointMismatchException"/>).
+    /// Created if missing; one run at a time per folder. Default null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>
+    /// With <see cref="CheckpointDirectory"/>: also write a checkpoint every this many steps (counted over the whole run),
+    /// not only at the end of each epoch. Default 0: once per epoch. Range 0 to 1,000,000,000.
+    /// </summary>
+    public int CheckpointEveryNSteps { get; set; }
+
+    /// <summary>With <see cref="CheckpointDirectory"/>: how many of the newest checkpoints stay on disk. Default 3. Range 1 to 1,000.</summary>
+    public int KeepCheckpoints { get; set; } = 3;
+
+    /// <summary>
+    /// With <see cref="CheckpointDirectory"/>: continue from the newest checkpoint there, if any (default true). False
+    /// starts over, deleting the folder's checkpoints first.
+    /// </summary>
+    public bool ResumeFromCheckpoint { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option.</summary>
     internal virtual void Validate()
     {
@@ -147,6 +172,10 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(WarmupSteps, 0, 100_000_000, nameof(WarmupSteps));
         if (!(WeightDecay >= 0 && WeightDecay <= 1))
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be between 0 and 1 (0 turns it off).");
+        CheckRange(CheckpointEveryNSteps, 0, 1_000_000_000, nameof(CheckpointEveryNSteps));
+        CheckRange(KeepCheckpoints, 1, 1000, nameof(KeepCheckpoints));
+        if (CheckpointDirectory is not null)
+            CheckFolder(CheckpointDirectory, nameof(CheckpointDirectory));
         if (Device is null || !DeviceNamePattern().IsMatch(Device))
             throw new ArgumentException($"Device \"{Device}\" is not a device name such as \"cpu\", \"cuda\" or \"cuda:0\".", nameof(Device));
     }
@@ -158,6 +187,22 @@ public abstract partial class RecurrentTrainerOptions
     {
         if (string.IsNullOrWhiteSpace(value))
             throw new ArgumentException($"{option} must name a column.", option);
+    }
+
+    private static void CheckFolder(string value, string option)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            throw new ArgumentException($"{option} must name a folder, or be null for none.", option);
+        try
+        {
+            _ = Path.GetFullPath(value);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new ArgumentException($"{option} \"{value}\" is not a usable path: {e.Message}", option, e);
+        }
+        if (File.Exists(value))
+            throw new ArgumentException($"{option} \"{value}\" is a file; it must name a folder.", option);
     }
 
     private static void CheckRange(int value, int min, int max, string option)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Checkpoints;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
@@ -22,6 +23,9 @@ internal sealed class TrainingLoop
     private readonly Device _device;
     private readonly int _seed;
 
+    /// <summary>Steps a resumed run had done before this Fit: the time estimate counts only the steps since.</summary>
+    private long _stepsBefore;
+
     public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, Device device, int seed)
     {
         _host = host;
@@ -35,9 +39,11 @@ internal sealed class TrainingLoop
     /// Trains <paramref name="network"/> on <paramref name="set"/>. With a <paramref name="validation"/> set, it is scored after
     /// every epoch; training stops early after <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> epochs without a
     /// lower validation loss, and with <see cref="RecurrentTrainerOptions.KeepBestModel"/> the network ends with the weights
-    /// of the epoch whose validation loss was lowest.
+    /// of the epoch whose validation loss was lowest. With <see cref="RecurrentTrainerOptions.CheckpointDirectory"/> it writes
+    /// checkpoints and continues from the newest one of the same run (<paramref name="initialModel"/>, the model training
+    /// started from, is part of what must match).
     /// </summary>
-    public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null)
+    public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null, RecurrentModelParameters? initialModel = null)
     {
         network.train();
         // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
@@ -47,8 +53,6 @@ internal sealed class TrainingLoop
         var parameters = network.parameters().ToArray();
         using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm);
         using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
-        var random = new Random(_seed);
-        int[] order = Enumerable.Range(0, set.RowCount).ToArray();
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
         var schedule = LearningRateScheduler.For(_options, stepsPerEpoch);
         double learningRate = _options.LearningRate;
@@ -59,18 +63,38 @@ internal sealed class TrainingLoop
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
             set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
+        using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
+        RunFingerprint? fingerprint = null;
+        var state = new RunState { Seed = _seed };
+        if (checkpoints is not null)
+        {
+            fingerprint = RunFingerprint.Of(_options, network.Spec, set, validation, update.GetType().Name, initialModel);
+            if (!_options.ResumeFromCheckpoint)
+                checkpoints.DeleteAll();
+            else if (checkpoints.FindLatest() is { } checkpoint)
+                state = Resume(checkpoint, fingerprint, network, update, best, stepsPerEpoch);
+        }
+
+        _stepsBefore = (long)(state.Epoch - 1) * stepsPerEpoch + state.StepsDone;
+
+        // The shuffle's generator and order after the shuffles the run has done: a resumed run's rest of the epoch is the same.
+        var random = new Random(state.Seed);
+        int[] order = Enumerable.Range(0, set.RowCount).ToArray();
+        for (int i = 0; i < state.ShufflesDone; i++)
+            random.Shuffle(order);
+
         var total = Stopwatch.StartNew();
         long totalSteps = (long)stepsPerEpoch * _options.MaxEpoch;
-        double bestLoss = double.PositiveInfinity;
-        int bestEpoch = 0, lastEpoch = 0;
-        for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
+        for (; !state.Finished; state.Epoch++)
         {
-            lastEpoch = epoch;
+            int epoch = state.Epoch;
             var clock = Stopwatch.StartNew();
-            random.Shuffle(order);
-            double lossSum = 0, windowLoss = 0;
-            long correct = 0, seen = 0, windowCorrect = 0, windowSeen = 0;
-            for (int step = 0; step < stepsPerEpoch; step++)
+            if (state.StepsDone == 0)
+            {
+                state.BeginEpoch();
+                random.Shuffle(order);
+            }
+            for (int step = state.StepsDone; step < stepsPerEpoch; step++)
             {
                 // Stops between batches when the host (MLContext) is cancelled.
                 _host.CheckAlive();
@@ -78,7 +102,8 @@ internal sealed class TrainingLoop
                 int start = step * _options.BatchSize;
                 int rows = Math.Min(_options.BatchSize, set.RowCount - start);
                 var (features, labels) = set.Gather(order.AsSpan(start, rows));
-                learningRate = schedule.RateAt((long)(epoch - 1) * stepsPerEpoch + step);
+                long globalStep = (long)(epoch - 1) * stepsPerEpoch + step;
+                learningRate = schedule.RateAt(globalStep);
                 update.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
@@ -95,23 +120,27 @@ internal sealed class TrainingLoop
                     throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                         $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step + 1}. Lower LearningRate or set GradientClipNorm."));
                 long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
-                lossSum += lossValue * rows;
-                windowLoss += lossValue * rows;
-                correct += batchCorrect;
-                windowCorrect += batchCorrect;
-                seen += rows;
-                windowSeen += rows;
+                state.StepsDone = step + 1;
+                state.LossSum += lossValue * rows;
+                state.WindowLoss += lossValue * rows;
+                state.Correct += batchCorrect;
+                state.WindowCorrect += batchCorrect;
+                state.Seen += rows;
+                state.WindowSeen += rows;
                 if (_options.Progress is { } progress)
                     progress.Report(MakeReport(TrainingProgressKind.Step, epoch, step + 1, stepsPerEpoch, lossValue, (float)batchCorrect / rows,
-                        learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
+                        learningRate, state.Seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
 
                 if ((step + 1) % _options.LogEveryNSteps == 0)
                 {
                     _channel.Info("Epoch {0}, step {1}/{2}: loss {3:F4}, accuracy {4:P2} (last {5} steps).",
-                        epoch, step + 1, stepsPerEpoch, windowLoss / windowSeen, (double)windowCorrect / windowSeen, _options.LogEveryNSteps);
-                    windowLoss = 0;
-                    windowCorrect = windowSeen = 0;
+                        epoch, step + 1, stepsPerEpoch, state.WindowLoss / state.WindowSeen, (double)state.WindowCorrect / state.WindowSeen, _options.LogEveryNSteps);
+                    state.WindowLoss = 0;
+                    state.WindowCorrect = state.WindowSeen = 0;
                 }
+                // The epoch's last step is saved with the epoch's end, after validation.
+                if (checkpoints is not null && _options.CheckpointEveryNSteps > 0 && (globalStep + 1) % _options.CheckpointEveryNSteps == 0 && step + 1 < stepsPerEpoch)
+                    checkpoints.Write(globalStep + 1, () => TrainingCheckpoint.Serialize(fingerprint!, state, network, update, best));
             }
 
             // The loss is checked every step, but the last step's update is only seen here: a model must never come
@@ -122,12 +151,12 @@ internal sealed class TrainingLoop
 
             (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
-                epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen,
+                epoch, _options.MaxEpoch, state.LossSum / state.Seen, (double)state.Correct / state.Seen,
                 validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",
                 learningRate, clock.Elapsed.TotalSeconds);
 
-            _options.Progress?.Report(MakeReport(TrainingProgressKind.Epoch, epoch, stepsPerEpoch, stepsPerEpoch, (float)(lossSum / seen),
-                (float)correct / seen, learningRate, seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps) with
+            _options.Progress?.Report(MakeReport(TrainingProgressKind.Epoch, epoch, stepsPerEpoch, stepsPerEpoch, (float)(state.LossSum / state.Seen),
+                (float)state.Correct / state.Seen, learningRate, state.Seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps) with
             {
                 ValidationLoss = (float?)validationScore?.Loss,
                 ValidationAccuracy = (float?)validationScore?.Accuracy,
@@ -136,27 +165,38 @@ internal sealed class TrainingLoop
             if (_options.TrimNativeMemoryEachEpoch)
                 Runtime.NativeMemory.TrimAfterEpoch();
 
+            state.Finished = epoch == _options.MaxEpoch;
             if (validationScore is { } score)
             {
-                if (score.Loss < bestLoss)
+                if (score.Loss < state.BestLoss)
                 {
-                    bestLoss = score.Loss;
-                    bestEpoch = epoch;
+                    state.BestLoss = score.Loss;
+                    state.BestEpoch = epoch;
                     best?.Capture();
                 }
-                else if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience)
+                else if (_options.EarlyStoppingPatience > 0 && epoch - state.BestEpoch >= _options.EarlyStoppingPatience)
                 {
                     _channel.Info("Stopping early after epoch {0}: the validation loss has not improved for {1} epoch(s) (best {2:F4} at epoch {3}).",
-                        epoch, epoch - bestEpoch, bestLoss, bestEpoch);
-                    break;
+                        epoch, epoch - state.BestEpoch, state.BestLoss, state.BestEpoch);
+                    state.Finished = true;
                 }
             }
+            if (checkpoints is not null)
+            {
+                // Saved as the start of the next epoch, so that a resumed run goes on with it (or, finished, only ends).
+                var next = new RunState { Seed = state.Seed, Epoch = epoch + 1, Finished = state.Finished, BestLoss = state.BestLoss, BestEpoch = state.BestEpoch };
+                checkpoints.Write((long)epoch * stepsPerEpoch, () => TrainingCheckpoint.Serialize(fingerprint!, next, network, update, best));
+            }
+            state.StepsDone = 0;
         }
 
-        if (best is not null && bestEpoch != lastEpoch)
+        checkpoints?.Complete();
+
+        int lastEpoch = state.Epoch - 1;
+        if (best is not null && state.BestEpoch != lastEpoch)
         {
             best.Restore();
-            _channel.Info("Keeping the weights of epoch {0}, whose validation loss {1:F4} was the lowest (KeepBestModel).", bestEpoch, bestLoss);
+            _channel.Info("Keeping the weights of epoch {0}, whose validation loss {1:F4} was the lowest (KeepBestModel).", state.BestEpoch, state.BestLoss);
         }
         // Gradients are needed only while training; the trained model should not keep a second copy of its weights.
         foreach (var parameter in parameters)
@@ -164,10 +204,35 @@ internal sealed class TrainingLoop
         network.eval();
     }
 
+    /// <summary>Checks that <paramref name="checkpoint"/> belongs to this run and puts its state into the network, the optimizer and the snapshot.</summary>
+    private RunState Resume(TrainingCheckpoint checkpoint, RunFingerprint fingerprint, SequenceClassifier network, ParameterUpdate update,
+        WeightSnapshot? best, int stepsPerEpoch)
+    {
+        var differences = fingerprint.DifferencesFrom(checkpoint.Fingerprint);
+        if (differences.Count > 0)
+            throw new CheckpointMismatchException(checkpoint.Path, differences);
+        try
+        {
+            checkpoint.Restore(network, update, best);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"The checkpoint '{checkpoint.Path}' matches this run but its tensors do not fit it: {e.Message} Set ResumeFromCheckpoint = false to start over.", e);
+        }
+        RunState state = checkpoint.State;
+        if (state.Finished)
+            _channel.Info("Checkpoint '{0}': the run it belongs to had finished (after epoch {1}); its model is returned.", checkpoint.Path, state.Epoch - 1);
+        else
+            _channel.Info("Resuming from checkpoint '{0}': epoch {1}, after step {2} of {3}.", checkpoint.Path, state.Epoch, state.StepsDone, stepsPerEpoch);
+        return state;
+    }
+
     private TrainingProgress MakeReport(TrainingProgressKind kind, int epoch, int step, int stepsPerEpoch, float loss, float accuracy,
         double learningRate, double rowsPerSecond, TimeSpan elapsed, long totalSteps)
     {
         long done = (long)(epoch - 1) * stepsPerEpoch + step;
+        // Only the steps since a resume took the elapsed time.
+        long doneHere = Math.Max(1, done - _stepsBefore);
         return new TrainingProgress
         {
             Kind = kind,
@@ -180,7 +245,7 @@ internal sealed class TrainingLoop
             LearningRate = (float)learningRate,
             RowsPerSecond = rowsPerSecond,
             Elapsed = elapsed,
-            EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / done)),
+            EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / doneHere)),
         };
     }
 

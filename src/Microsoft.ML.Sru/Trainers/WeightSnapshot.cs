@@ -9,13 +9,16 @@ namespace Microsoft.ML.Sru.Trainers;
 /// </summary>
 internal sealed class WeightSnapshot : IDisposable
 {
-    private readonly (Tensor Live, Tensor Copy)[] _pairs;
+    private readonly (string Name, Tensor Live, Tensor Copy)[] _pairs;
 
     public WeightSnapshot(nn.Module network)
     {
         using var noGrad = no_grad();
-        _pairs = network.state_dict().Select(entry => (entry.Value, Copy(entry.Value))).ToArray();
+        _pairs = network.state_dict().Select(entry => (entry.Key, entry.Value, Copy(entry.Value))).ToArray();
     }
+
+    /// <summary>The captured weights by state-dict name, for a training checkpoint to write and restore.</summary>
+    public IReadOnlyList<(string Name, Tensor Value)> Copies => _pairs.Select(pair => (pair.Name, pair.Copy)).ToArray();
 
     private static Tensor Copy(Tensor live)
     {
@@ -27,7 +30,7 @@ internal sealed class WeightSnapshot : IDisposable
     public void Capture()
     {
         using var noGrad = no_grad();
-        foreach (var (live, copy) in _pairs)
+        foreach (var (_, live, copy) in _pairs)
             copy.copy_(live);
     }
 
@@ -35,13 +38,13 @@ internal sealed class WeightSnapshot : IDisposable
     public void Restore()
     {
         using var noGrad = no_grad();
-        foreach (var (live, copy) in _pairs)
+        foreach (var (_, live, copy) in _pairs)
             live.copy_(copy);
     }
 
     public void Dispose()
     {
-        foreach (var (_, copy) in _pairs)
+        foreach (var (_, _, copy) in _pairs)
             copy.Dispose();
     }
 }

@@ -156,7 +156,8 @@ public sealed class ValidationSetTests
         => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(OrderedMarkers.Load(ml, 64, seed: 1), validation);
 
     /// <summary>Rows of the task whose labels are shifted by one class: the better a model learns the task, the worse it does on these.</summary>
-    private static IDataView Misleading(MLContext ml)
+    /// <summary>Labels that contradict the task: the validation loss rises as the model learns, so early stopping ends a run.</summary>
+    internal static IDataView Misleading(MLContext ml)
         => OrderedMarkers.Load(ml, OrderedMarkers.Generate(150, seed: 2).Select(r => new OrderedMarkers.Row { Features = r.Features, Label = (r.Label + 1) % 3 }));
 
     private static int BestEpoch(List<TrainingProgress> epochs) => epochs.MinBy(r => r.ValidationLoss!.Value)!.Epoch;

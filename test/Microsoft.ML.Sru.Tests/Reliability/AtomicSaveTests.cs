@@ -1,0 +1,65 @@
+using Microsoft.ML.Sru.Tests.Trainers;
+
+namespace Microsoft.ML.Sru.Tests.Reliability;
+
+/// <summary><c>Model.SaveAtomically</c>: replaces a model file whole, or not at all, and leaves no temporary file behind.</summary>
+[TestClass]
+public sealed class AtomicSaveTests
+{
+    [TestMethod]
+    public void SaveAtomically_replaces_an_existing_model_and_leaves_only_the_model_in_the_folder()
+    {
+        string folder = NewFolder();
+        string path = Path.Combine(folder, "model.zip");
+        File.WriteAllBytes(path, TinyModels.SavedZip);
+        var ml = new MLContext(seed: 3);
+        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
+
+        ml.Model.SaveAtomically(model, train.Schema, path);
+
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+        Assert.IsTrue(TinyModels.SameScores(TinyModels.Scores(model), TinyModels.Scores(new MLContext().Model.Load(path, out _))), "the file holds the new model");
+        Assert.IsFalse(TinyModels.SameScores(TinyModels.SavedScores, TinyModels.Scores(model)), "which differs from the one replaced");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [TestMethod]
+    public void A_failed_SaveAtomically_leaves_the_existing_model_unchanged_and_no_temporary_file()
+    {
+        string folder = NewFolder();
+        string path = Path.Combine(folder, "model.zip");
+        byte[] existing = TinyModels.SavedZip;
+        File.WriteAllBytes(path, existing);
+        var ml = new MLContext(seed: 3);
+        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
+        model.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.SaveAtomically(model, train.Schema, path));
+
+        CollectionAssert.AreEqual(existing, File.ReadAllBytes(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [TestMethod]
+    public void SaveAtomically_into_a_missing_folder_names_the_folder()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "sru-missing-" + Guid.NewGuid().ToString("N"));
+        var ml = new MLContext(seed: 3);
+        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
+
+        var e = Assert.ThrowsExactly<DirectoryNotFoundException>(() => ml.Model.SaveAtomically(model, train.Schema, Path.Combine(missing, "model.zip")));
+
+        StringAssert.Contains(e.Message, $"the folder '{missing}' does not exist");
+    }
+
+    private static string NewFolder()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "sru-save-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+}
