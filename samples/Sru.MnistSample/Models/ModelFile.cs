@@ -64,31 +64,18 @@ internal static class ModelFile
     }
 
     /// <summary>
-    /// Saves to a temporary file beside <paramref name="path"/>, adds <see cref="DatasetEntry"/>, then renames it
-    /// over the target: a failed save leaves the old file (if any) as it was, and no half-written file.
+    /// Saves atomically (the library's <c>Model.SaveAtomically</c>) with <see cref="DatasetEntry"/> added: a failed save
+    /// leaves the old file (if any) as it was, and no half-written file.
     /// </summary>
     public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, DatasetName dataset, string path, bool overwrite)
     {
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
-        try
+        if (!overwrite && File.Exists(path))
+            throw SampleException.Usage($"'{path}' appeared while training; add --force to overwrite it, or choose another --output.");
+        ml.Model.SaveAtomically(model, inputSchema, path, zip =>
         {
-            ml.Model.Save(model, inputSchema, temporary);
-            using (ZipArchive zip = ZipFile.Open(temporary, ZipArchiveMode.Update))
-            {
-                using var writer = new StreamWriter(zip.CreateEntry(DatasetEntry).Open());
-                writer.Write(LowerCaseEnum.Name(dataset));
-            }
-            File.Move(temporary, full, overwrite);
-        }
-        catch (IOException e) when (!overwrite && File.Exists(full))
-        {
-            throw SampleException.Usage($"'{path}' appeared while training; add --force to overwrite it, or choose another --output. ({e.Message})");
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+            using var writer = new StreamWriter(zip.CreateEntry(DatasetEntry).Open());
+            writer.Write(LowerCaseEnum.Name(dataset));
+        });
     }
 
     /// <summary>The recorded data set, or null for a zip the sample did not save; exit code 4 for a file that is no ML.NET model zip.</summary>

@@ -56,6 +56,47 @@ public sealed class AtomicSaveTests
         StringAssert.Contains(e.Message, $"the folder '{missing}' does not exist");
     }
 
+    [TestMethod]
+    public void SaveAtomically_with_entries_of_ones_own_gives_a_model_zip_that_loads_and_holds_them()
+    {
+        string folder = NewFolder();
+        string path = Path.Combine(folder, "model.zip");
+        var ml = new MLContext(seed: 3);
+        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
+
+        ml.Model.SaveAtomically(model, train.Schema, path, zip =>
+        {
+            using var writer = new StreamWriter(zip.CreateEntry("MyApp/Dataset.txt").Open());
+            writer.Write("markers");
+        });
+
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var reader = new StreamReader(zip.GetEntry("MyApp/Dataset.txt")!.Open()))
+            Assert.AreEqual("markers", reader.ReadToEnd());
+        Assert.IsTrue(TinyModels.SameScores(TinyModels.Scores(model), TinyModels.Scores(new MLContext().Model.Load(path, out _))), "ML.NET loads the model beside the extra entry");
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [TestMethod]
+    public void SaveAtomically_whose_entries_callback_throws_leaves_the_existing_model_unchanged()
+    {
+        string folder = NewFolder();
+        string path = Path.Combine(folder, "model.zip");
+        byte[] existing = TinyModels.SavedZip;
+        File.WriteAllBytes(path, existing);
+        var ml = new MLContext(seed: 3);
+        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
+
+        Assert.Throws<InvalidOperationException>(() => ml.Model.SaveAtomically(model, train.Schema, path, _ => throw new InvalidOperationException("no entry")));
+
+        CollectionAssert.AreEqual(existing, File.ReadAllBytes(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+        Directory.Delete(folder, recursive: true);
+    }
+
     private static string NewFolder()
     {
         string folder = Path.Combine(Path.GetTempPath(), "sru-save-" + Guid.NewGuid().ToString("N"));
