@@ -17,15 +17,19 @@ public sealed class OnnxMnistTests
     [Timeout(900_000, CooperativeCancellation = true)]
     [DataRow("SRU")]
     [DataRow("GRU")]
+    [DataRow("LSTM")]
     public void Exported_pipeline_gives_the_Transform_scores_on_the_MNIST_test_set(string cell)
     {
         var ml = new MLContext(seed: 1);
         IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 5000);
         IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
-        IEstimator<ITransformer> trainer = cell == "SRU"
-            ? ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 })
-            : ml.MulticlassClassification.Trainers.Gru(new GruTrainer.Options { MaxEpoch = 1 });
+        IEstimator<ITransformer> trainer = cell switch
+        {
+            "SRU" => ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 }),
+            "LSTM" => ml.MulticlassClassification.Trainers.Lstm(new LstmTrainer.Options { MaxEpoch = 1 }),
+            _ => ml.MulticlassClassification.Trainers.Gru(new GruTrainer.Options { MaxEpoch = 1 }),
+        };
         ITransformer model = toKey.Append(trainer).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(train);
 
         float largest = OnnxParity.AssertMatchesTransform(ml, model, test);
