@@ -11,6 +11,7 @@ using Sru.Benchmarks;
 //   ... -- --fused-steps-only   (fused SRU steps alone, by phase, for a profiler)
 //   ... -- --scoring-only       (item 4 alone, on models trained briefly: their speed, not their accuracy)
 //   ... -- --checkpoints-only   (checkpoints' size, write time and share of training time on MNIST; docs/checkpoints.md)
+//   ... -- --onnx               (the exported models in ONNX Runtime beside Transform and PredictionEngine)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
 int jsonAt = Array.IndexOf(args, "--json");
@@ -63,6 +64,31 @@ if (args.Contains("--fused-steps-only"))
     // Only fused SRU steps, for an outside profiler such as `perf record`.
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
     Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping+Adam {phases[2]:F2} ms");
+    return 0;
+}
+if (args.Contains("--onnx"))
+{
+    // The exported classifiers in ONNX Runtime beside Transform and PredictionEngine (docs/onnx.md); briefly trained, as --scoring-only.
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+    IDataView keyedTrain = keyed.Transform(train), keyedTest = keyed.Transform(test);
+    Console.WriteLine("ONNX export, MNIST test split (10,000 rows): rows/s batched, single-row latency p50 / p99");
+    foreach (var (name, trainer) in new (string, IEstimator<ITransformer>)[]
+    {
+        ("SRU", ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 })),
+        ("LSTM", ml.MulticlassClassification.Trainers.Lstm(new LstmTrainer.Options { MaxEpoch = 1 })),
+        ("GRU", ml.MulticlassClassification.Trainers.Gru(new GruTrainer.Options { MaxEpoch = 1 })),
+    })
+    {
+        ITransformer model = trainer.Fit(keyedTrain);
+        double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(model, keyedTest);
+        var (p50, p99) = MnistBenchmark.PredictionLatency(ml, model, keyedTest);
+        var onnx = OnnxBenchmark.Measure(ml, model, keyedTest);
+        Console.WriteLine($"   {name,-5} Transform {rowsPerSecond,8:N0} rows/s, PredictionEngine {p50,7:F1} / {p99,7:F1} µs | ONNX Runtime {onnx.RowsPerSecond,8:N0} rows/s, one row {onnx.P50,7:F1} / {onnx.P99,7:F1} µs");
+        (model as IDisposable)?.Dispose();
+    }
     return 0;
 }
 if (args.Contains("--scoring-only"))

@@ -102,12 +102,7 @@ internal sealed unsafe class SruInference
         if (spec.Cell != RecurrentCellKind.Sru)
             return null;
         var state = network.state_dict();
-        static float[] Values(torch.Tensor tensor)
-        {
-            // The chain's intermediate tensors go with the scope.
-            using var scope = torch.NewDisposeScope();
-            return tensor.detach().to(torch.float32).cpu().contiguous().data<float>().ToArray();
-        }
+        static float[] Values(torch.Tensor tensor) => TensorValues.ToArray(tensor);
 
         var layers = new Layer[spec.NumberOfLayers];
         for (int i = 0; i < layers.Length; i++)
@@ -288,7 +283,7 @@ internal sealed unsafe class SruInference
         }
     }
 
-    /// <summary>LayerNorm over each of <paramref name="count"/> rows (ε = 1e-5, as torch's), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
+    /// <summary>LayerNorm over each of <paramref name="count"/> rows (ε = <see cref="SruLayer.LayerNormEpsilon"/>), from <paramref name="source"/> into <paramref name="target"/> (may be the same).</summary>
     private static void NormalizeRows(float[] source, float[] target, int count, int width, Layer layer)
     {
         float[] gamma = layer.NormWeight!, beta = layer.NormBias!;
@@ -301,7 +296,7 @@ internal sealed unsafe class SruInference
             mean /= width;
             foreach (float value in row)
                 variance += (value - mean) * (value - mean);
-            float scale = (float)(1 / Math.Sqrt(variance / width + 1e-5)), shift = (float)mean;
+            float scale = (float)(1 / Math.Sqrt(variance / width + SruLayer.LayerNormEpsilon)), shift = (float)mean;
             Span<float> output = target.AsSpan(t * width, width);
             for (int j = 0; j < width; j++)
                 output[j] = (row[j] - shift) * scale * gamma[j] + beta[j];

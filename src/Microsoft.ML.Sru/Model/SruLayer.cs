@@ -34,6 +34,9 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm? layer_norm;
 #pragma warning restore IDE1006
 
+    /// <summary>The layer norm's ε (torch's default), which every scorer of the network uses too.</summary>
+    public const double LayerNormEpsilon = 1e-5;
+
     /// <param name="name">The module's name.</param>
     /// <param name="inputSize">Values per step coming in.</param>
     /// <param name="hiddenSize">Units per direction.</param>
@@ -59,7 +62,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         if (_cell.UseCellStateWeights)
             weight_c = nn.Parameter(torch.zeros(2 * output));
         if (_cell.LayerNorm != SruLayerNorm.None)
-            layer_norm = nn.LayerNorm(_cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? inputSize : output);
+            layer_norm = nn.LayerNorm(_cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? inputSize : output, LayerNormEpsilon);
         SruInitialization.Apply(_cell, _blocks, _useHighway, dropout, weight_proj, weight, bias, weight_c);
         RegisterComponents();
     }

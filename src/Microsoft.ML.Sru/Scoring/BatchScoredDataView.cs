@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Sru.Scoring;
@@ -7,9 +8,10 @@ namespace Microsoft.ML.Sru.Scoring;
 /// The data view <see cref="RecurrentPredictionTransformer.Transform"/> returns. Its schema is ML.NET's multiclass
 /// scorer's over the same input: the input's columns, then Score and PredictedLabel. A cursor that requests a scored
 /// column is a <see cref="BatchScoringCursor"/>; one that requests neither (nothing is scored), or asks for the rows
-/// shuffled, is the row scorer's own.
+/// shuffled, is the row scorer's own. To ML.NET's legacy plumbing it is a transform of its input (so that the ONNX export
+/// walks through it to the steps before): it saves and exports as the row scorer it stands for.
 /// </summary>
-internal sealed class BatchScoredDataView : IDataView
+internal sealed class BatchScoredDataView : IDataTransform, ITransformCanSaveOnnx
 {
     private readonly IHost _host;
     private readonly IDataView _input;
@@ -31,6 +33,17 @@ internal sealed class BatchScoredDataView : IDataView
     }
 
     public DataViewSchema Schema => _rowScored.Schema;
+
+    /// <summary>The data scored.</summary>
+    public IDataView Source => _input;
+
+    private ITransformCanSaveOnnx RowScorer => (ITransformCanSaveOnnx)_rowScored;
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_rowScored).Save(ctx);
+
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => RowScorer.CanSaveOnnx(ctx);
+
+    void ISaveAsOnnx.SaveAsOnnx(OnnxContext ctx) => RowScorer.SaveAsOnnx(ctx);
 
     /// <summary>As the input: shuffled cursors score row by row.</summary>
     public bool CanShuffle => _input.CanShuffle;

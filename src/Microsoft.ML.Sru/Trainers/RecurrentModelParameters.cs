@@ -1,10 +1,12 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Model.Kernels;
+using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Runtime;
 using Microsoft.ML.Trainers;
 using TorchSharp;
@@ -19,7 +21,7 @@ namespace Microsoft.ML.Sru;
 /// A trained SRU, LSTM or GRU sequence classifier: the network's shape and weights. It maps a feature
 /// vector to one probability per class, and is saved inside a standard ML.NET model zip.
 /// </summary>
-public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IValueMapper, IDisposable
+public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IValueMapper, ISingleCanSaveOnnx, IDisposable
 {
     internal const string LoaderSignature = "SruMlNetRecurrentModel";
     internal const string WeightsEntryName = "Weights.bin";
@@ -184,6 +186,26 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
                 // As a single part would throw it.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Every network exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>).</summary>
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+    /// <summary>ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its multiclass scorer: writes PredictedLabel and Score.</summary>
+    bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        Host.CheckValue(ctx, nameof(ctx));
+        Host.CheckValue(outputNames, nameof(outputNames));
+        SequenceClassifier network = Acquire();
+        try
+        {
+            SequenceClassifierOnnx.Write(ctx, network, outputNames, featureColumn);
+            return true;
         }
         finally
         {

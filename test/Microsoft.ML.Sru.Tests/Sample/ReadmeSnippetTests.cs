@@ -60,6 +60,6 @@ public sealed partial class ReadmeSnippetTests
             new XElement("ItemGroup", references));
     }
 
-    [GeneratedRegex("```csharp\n(using [^`]*?)```")]
+    [GeneratedRegex("```csharp\n(using [\\w.]+;[^`]*?)```")]
     private static partial Regex CSharpProgram();
 }
