@@ -54,7 +54,7 @@ internal sealed class RecurrentTraining
 
     /// <summary>"SRU on MNIST: 3 × 128, batch 32, rate 0.005 (cosine), clip 1, 3 epochs of 28 steps × 28 values".</summary>
     public static string Describe(string model, string dataset, RecurrentTrainerOptions o, int featureCount) => string.Create(CultureInfo.InvariantCulture,
-        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{Schedule(o)}, clip {o.GradientClipNorm:G3}, {o.MaxEpoch} epoch{(o.MaxEpoch == 1 ? "" : "s")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
+        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {o.LearningRate:G3}{Schedule(o)}, clip {o.GradientClipNorm:G3}, {(o.MaxEpoch is { } epochs ? $"{epochs} epoch{(epochs == 1 ? "" : "s")}" : "epochs chosen from the data")} of {o.SequenceLength} steps × {featureCount / o.SequenceLength} values");
 
     private static string Schedule(RecurrentTrainerOptions o) => o.LearningRateSchedule switch
     {

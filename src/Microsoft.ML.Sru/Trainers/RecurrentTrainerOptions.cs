@@ -24,8 +24,27 @@ public abstract partial class RecurrentTrainerOptions
     /// <summary>Number of stacked recurrent layers. Default 2 (the blog's configuration); 3 for the SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 64.</summary>
     public int NumberOfLayers { get; set; } = 2;
 
-    /// <summary>Passes over the training data. Default 3 (the blog's configuration). Range 1 to 1,000,000.</summary>
-    public int MaxEpoch { get; set; } = 3;
+    /// <summary>
+    /// Passes over the training data. Default null: chosen from the data by the rule below. A number trains exactly that
+    /// many epochs (fewer only when <see cref="EarlyStoppingPatience"/> stops a run with a validation set). Range 1 to
+    /// 1,000,000.
+    /// <para>
+    /// The rule for null: enough epochs that training sees about 180,000 rows in all — 3 epochs of 60,000 rows, 18 of
+    /// 10,000 — at least 3 and at most 100. When that is more than 3 epochs and <c>Fit</c> has no validation set, a tenth
+    /// of the training rows (chosen under the MLContext's seed) is held out as one; with any validation set the run stops
+    /// after <see cref="EarlyStoppingPatience"/> epochs without a lower validation loss (5 when that option is 0) and,
+    /// with <see cref="KeepBestModel"/>, keeps the best epoch's weights. The same seed and data give the same model.
+    /// </para>
+    /// </summary>
+    public int? MaxEpoch { get; set; }
+
+    /// <summary>
+    /// How input values are rescaled before the network, from statistics of the training rows stored in the model and
+    /// applied at scoring too: a pipeline needs no normalizer in front, and values of any scale (raw pixels 0–255,
+    /// sensor units) train alike. Default <see cref="Sru.InputNormalization.PerStepPosition"/>;
+    /// <see cref="Sru.InputNormalization.None"/> turns it off. Continued training keeps the initial model's scaling.
+    /// </summary>
+    public InputNormalization InputNormalization { get; set; } = InputNormalization.PerStepPosition;
 
     /// <summary>
     /// Rows per gradient step. Default 128 (the blog's) for LSTM and GRU; 32 for SRU, whose three epochs on MNIST gained
@@ -76,8 +95,9 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
-    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off (all
-    /// <see cref="MaxEpoch"/> epochs run). Range 0 to 1,000,000. Ignored without a validation set.
+    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off when
+    /// <see cref="MaxEpoch"/> is set (all its epochs run) and means 5 when it is not. Range 0 to 1,000,000. Ignored without
+    /// a validation set.
     /// </summary>
     public int EarlyStoppingPatience { get; set; }
 
@@ -132,7 +152,10 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(SequenceLength, 1, 1 << 16, nameof(SequenceLength));
         CheckRange(HiddenSize, 1, 1 << 16, nameof(HiddenSize));
         CheckRange(NumberOfLayers, 1, 64, nameof(NumberOfLayers));
-        CheckRange(MaxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (MaxEpoch is { } maxEpoch)
+            CheckRange(maxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (!Enum.IsDefined(InputNormalization))
+            throw new ArgumentOutOfRangeException(nameof(InputNormalization), InputNormalization, $"InputNormalization must be one of {string.Join(", ", Enum.GetNames<InputNormalization>())}.");
         CheckRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
         CheckRange(LogEveryNSteps, 1, int.MaxValue, nameof(LogEveryNSteps));
         CheckRange(EarlyStoppingPatience, 0, 1_000_000, nameof(EarlyStoppingPatience));

@@ -22,8 +22,11 @@ internal sealed class TrainingLoop
     private readonly Device _device;
     private readonly int _seed;
 
-    public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, Device device, int seed)
+    private readonly TrainingPlan _plan;
+
+    public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, TrainingPlan plan, Device device, int seed)
     {
+        _plan = plan;
         _host = host;
         _channel = channel;
         _options = options;
@@ -33,9 +36,8 @@ internal sealed class TrainingLoop
 
     /// <summary>
     /// Trains <paramref name="network"/> on <paramref name="set"/>. With a <paramref name="validation"/> set, it is scored after
-    /// every epoch; training stops early after <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> epochs without a
-    /// lower validation loss, and with <see cref="RecurrentTrainerOptions.KeepBestModel"/> the network ends with the weights
-    /// of the epoch whose validation loss was lowest.
+    /// every epoch; training stops early after the plan's patience in epochs without a lower validation loss, and with
+    /// <see cref="TrainingPlan.KeepBestModel"/> the network ends with the weights of the epoch whose validation loss was lowest.
     /// </summary>
     public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null)
     {
@@ -46,24 +48,24 @@ internal sealed class TrainingLoop
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
         var parameters = network.parameters().ToArray();
         using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm);
-        using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
+        using WeightSnapshot? best = validation is not null && _plan.KeepBestModel ? new WeightSnapshot(network) : null;
         var random = new Random(_seed);
         int[] order = Enumerable.Range(0, set.RowCount).ToArray();
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
-        var schedule = LearningRateScheduler.For(_options, stepsPerEpoch);
+        var schedule = LearningRateScheduler.For(_options, stepsPerEpoch, _plan.Epochs);
         double learningRate = _options.LearningRate;
 
         if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
             _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
         _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
-            set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
+            set.ClassCount, _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
         var total = Stopwatch.StartNew();
-        long totalSteps = (long)stepsPerEpoch * _options.MaxEpoch;
+        long totalSteps = (long)stepsPerEpoch * _plan.Epochs;
         double bestLoss = double.PositiveInfinity;
         int bestEpoch = 0, lastEpoch = 0;
-        for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
+        for (int epoch = 1; epoch <= _plan.Epochs; epoch++)
         {
             lastEpoch = epoch;
             var clock = Stopwatch.StartNew();
@@ -122,7 +124,7 @@ internal sealed class TrainingLoop
 
             (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
-                epoch, _options.MaxEpoch, lossSum / seen, (double)correct / seen,
+                epoch, _plan.Epochs, lossSum / seen, (double)correct / seen,
                 validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",
                 learningRate, clock.Elapsed.TotalSeconds);
 
@@ -144,7 +146,7 @@ internal sealed class TrainingLoop
                     bestEpoch = epoch;
                     best?.Capture();
                 }
-                else if (_options.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _options.EarlyStoppingPatience)
+                else if (_plan.EarlyStoppingPatience > 0 && epoch - bestEpoch >= _plan.EarlyStoppingPatience)
                 {
                     _channel.Info("Stopping early after epoch {0}: the validation loss has not improved for {1} epoch(s) (best {2:F4} at epoch {3}).",
                         epoch, epoch - bestEpoch, bestLoss, bestEpoch);
@@ -172,7 +174,7 @@ internal sealed class TrainingLoop
         {
             Kind = kind,
             Epoch = epoch,
-            MaxEpoch = _options.MaxEpoch,
+            MaxEpoch = _plan.Epochs,
             Step = step,
             StepsPerEpoch = stepsPerEpoch,
             Loss = loss,
