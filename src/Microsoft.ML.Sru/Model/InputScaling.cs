@@ -46,60 +46,63 @@ internal sealed class InputScaling
     {
         if (kind == InputNormalization.None || rows == 0)
             return Identity(stepSize);
-        var sum = new double[stepSize];
-        var squares = new double[stepSize];
-        long count = features.Length / stepSize;
-        // Centred on the first row's values: the sums of squares then lose no precision to a large common offset.
-        var pivot = new double[stepSize];
-        for (int j = 0; j < stepSize; j++)
-            pivot[j] = features[j];
-        for (int i = 0; i < features.Length; i++)
-        {
-            int j = i % stepSize;
-            double d = features[i] - pivot[j];
-            sum[j] += d;
-            squares[j] += d * d;
-        }
+        // Two passes: the second leaves out values more than OutlierSpreads spreads from the first pass's mean, so that a
+        // few extreme rows cannot squash every other value towards zero.
+        Moments first = Moments.Of(kind, features, stepSize, null);
+        Moments second = Moments.Of(kind, features, stepSize, first);
 
-        var mean = new double[stepSize];
-        var spread = new double[stepSize];
-        if (kind == InputNormalization.Global)
-        {
-            // One pivot for all positions, so the global moments follow from the per-position ones.
-            double total = 0, totalSquares = 0, pivot0 = pivot[0];
-            for (int j = 0; j < stepSize; j++)
-            {
-                double shift = pivot[j] - pivot0;
-                total += sum[j] + shift * count;
-                totalSquares += squares[j] + 2 * shift * sum[j] + shift * shift * count;
-            }
-            long n = count * stepSize;
-            double m = total / n;
-            double variance = Math.Max(0, totalSquares / n - m * m);
-            Array.Fill(mean, pivot0 + m);
-            Array.Fill(spread, Math.Sqrt(variance));
-        }
-        else
-        {
-            for (int j = 0; j < stepSize; j++)
-            {
-                double m = sum[j] / count;
-                mean[j] = pivot[j] + m;
-                spread[j] = Math.Sqrt(Math.Max(0, squares[j] / count - m * m));
-            }
-        }
-
-        double widest = spread.Max();
+        double widest = second.Spread.Max();
         var offsets = new float[stepSize];
         var factors = new float[stepSize];
         for (int j = 0; j < stepSize; j++)
         {
-            offsets[j] = (float)mean[j];
+            offsets[j] = (float)second.Mean[j];
             // Every position constant: centring alone is all there is to do.
-            double floored = Math.Max(spread[j], SpreadFloorShare * widest);
+            double floored = Math.Max(second.Spread[j], SpreadFloorShare * widest);
             factors[j] = floored > 0 && double.IsFinite(1 / floored) ? (float)(1 / floored) : 1f;
         }
         return new InputScaling(kind, offsets, factors);
+    }
+
+    /// <summary>Values further than this many standard deviations from the first pass's mean do not count in the second.</summary>
+    private const double OutlierSpreads = 6;
+
+    /// <summary>Mean and standard deviation per position (all equal for <see cref="InputNormalization.Global"/>), in double.</summary>
+    private sealed record Moments(double[] Mean, double[] Spread)
+    {
+        public static Moments Of(InputNormalization kind, ReadOnlySpan<float> features, int stepSize, Moments? bounds)
+        {
+            int groups = kind == InputNormalization.Global ? 1 : stepSize;
+            var count = new long[groups];
+            var sum = new double[groups];
+            var squares = new double[groups];
+            // Centred on a pivot (the first pass's mean, or the first row's values): the sums of squares then lose no
+            // precision to a large common offset.
+            var pivot = new double[groups];
+            for (int g = 0; g < groups; g++)
+                pivot[g] = bounds?.Mean[g] ?? features[g];
+            for (int i = 0; i < features.Length; i++)
+            {
+                int g = groups == 1 ? 0 : i % stepSize;
+                double d = features[i] - pivot[g];
+                if (bounds is not null && Math.Abs(d) > OutlierSpreads * bounds.Spread[g])
+                    continue;
+                count[g]++;
+                sum[g] += d;
+                squares[g] += d * d;
+            }
+
+            var mean = new double[stepSize];
+            var spread = new double[stepSize];
+            for (int j = 0; j < stepSize; j++)
+            {
+                int g = groups == 1 ? 0 : j;
+                double m = count[g] == 0 ? 0 : sum[g] / count[g];
+                mean[j] = pivot[g] + m;
+                spread[j] = count[g] == 0 ? 0 : Math.Sqrt(Math.Max(0, squares[g] / count[g] - m * m));
+            }
+            return new Moments(mean, spread);
+        }
     }
 
     /// <summary>Applies the map in place to whole rows of steps.</summary>
