@@ -76,17 +76,18 @@ internal sealed class InputScaling
             var count = new long[groups];
             var sum = new double[groups];
             var squares = new double[groups];
-            // Centred on a pivot (the first pass's mean, or the first row's values): the sums of squares then lose no
-            // precision to a large common offset.
+            // Centred on a pivot, the group's first value counted: the sums of squares then lose no precision to a
+            // large common offset.
             var pivot = new double[groups];
-            for (int g = 0; g < groups; g++)
-                pivot[g] = bounds?.Mean[g] ?? features[g];
+            Array.Fill(pivot, double.NaN);
             for (int i = 0; i < features.Length; i++)
             {
                 int g = groups == 1 ? 0 : i % stepSize;
-                double d = features[i] - pivot[g];
-                if (bounds is not null && Math.Abs(d) > OutlierSpreads * bounds.Spread[g])
+                if (bounds is not null && Math.Abs(features[i] - bounds.Mean[g]) > OutlierSpreads * bounds.Spread[g])
                     continue;
+                if (double.IsNaN(pivot[g]))
+                    pivot[g] = features[i];
+                double d = features[i] - pivot[g];
                 count[g]++;
                 sum[g] += d;
                 squares[g] += d * d;
@@ -98,7 +99,7 @@ internal sealed class InputScaling
             {
                 int g = groups == 1 ? 0 : j;
                 double m = count[g] == 0 ? 0 : sum[g] / count[g];
-                mean[j] = pivot[g] + m;
+                mean[j] = count[g] == 0 ? 0 : pivot[g] + m;
                 spread[j] = count[g] == 0 ? 0 : Math.Sqrt(Math.Max(0, squares[g] / count[g] - m * m));
             }
             return new Moments(mean, spread);
