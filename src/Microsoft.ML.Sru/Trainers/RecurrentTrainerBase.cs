@@ -215,6 +215,8 @@ public abstract class RecurrentTrainerBase
         {
             torch.manual_seed(seed);
             network = spec.Build();
+            if (_options.Initialization == WeightInitialization.TensorFlow1 && initialModel is null)
+                TensorFlowInitialization.Apply(network);
         }
 
         try

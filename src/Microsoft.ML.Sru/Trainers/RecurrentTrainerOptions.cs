@@ -90,6 +90,14 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public float WeightDecay { get; set; }
 
+    /// <summary>
+    /// How the new network's weights are drawn (under the MLContext's seed). Default <see cref="Sru.WeightInitialization.Default"/>;
+    /// <see cref="Sru.WeightInitialization.TensorFlow1"/> starts as TensorFlow 1.x did, to reproduce a model trained there
+    /// (for the SRU, only the 2017 cell: it is refused with ProjectionSize, UseCellStateWeights or LayerNorm). Not used when
+    /// training continues from a model.
+    /// </summary>
+    public WeightInitialization Initialization { get; set; }
+
     /// <summary>A training-progress line is logged every this many steps. Default 100. Range 1 or greater.</summary>
     public int LogEveryNSteps { get; set; } = 100;
 
@@ -154,6 +162,8 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(NumberOfLayers, 1, 64, nameof(NumberOfLayers));
         if (MaxEpoch is { } maxEpoch)
             CheckRange(maxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (!Enum.IsDefined(Initialization))
+            throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, $"Initialization must be one of {string.Join(", ", Enum.GetNames<WeightInitialization>())}.");
         if (!Enum.IsDefined(InputNormalization))
             throw new ArgumentOutOfRangeException(nameof(InputNormalization), InputNormalization, $"InputNormalization must be one of {string.Join(", ", Enum.GetNames<InputNormalization>())}.");
         CheckRange(BatchSize, 1, 1 << 20, nameof(BatchSize));

@@ -108,6 +108,8 @@ public sealed class SruTrainer : RecurrentTrainerBase
                 throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, $"Dropout must be between 0 and {SruCellSpec.MaxDropout}.");
             if (ProjectionSize is < 0 or > NetworkSpec.MaxSize)
                 throw new ArgumentOutOfRangeException(nameof(ProjectionSize), ProjectionSize, $"ProjectionSize must be between 0 (off) and {NetworkSpec.MaxSize}; it is {ProjectionSize}.");
+            if (Initialization == WeightInitialization.TensorFlow1 && (ProjectionSize > 0 || UseCellStateWeights || LayerNorm != SruLayerNorm.None))
+                throw new ArgumentException("Initialization = TensorFlow1 describes the 2017 SRU cell: it cannot be combined with ProjectionSize, UseCellStateWeights or LayerNorm.", nameof(Initialization));
             if (Rescale && !UseHighway)
                 throw new ArgumentException("Rescale scales the highway's skip term, so it needs UseHighway = true.", nameof(Rescale));
         }
