@@ -4,16 +4,20 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// The affine map a model applies to every input value before its network, x' = clip((x − offset_j) · factor_j), where j
-/// is the value's position within its time step. Fitted on the training rows (<see cref="Fit"/>), stored in the model
-/// zip, applied in place to training rows and to every batch scored.
+/// is the value's position within its time step: the training rows' range [min, max] of a position (or of all values)
+/// mapped onto [0, 1]. Fitted on the training rows (<see cref="Fit"/>), stored in the model zip, applied in place to
+/// training rows and to every batch scored.
 /// </summary>
 internal sealed class InputScaling
 {
-    /// <summary>Normalized values are clipped to ± this: beyond it a value says "far out" and nothing more useful.</summary>
+    /// <summary>Scaled values are clipped to ± this: beyond it a value says "far out" and nothing more useful.</summary>
     public const float MaxNormalizedValue = 8f;
 
-    /// <summary>A position's spread is floored at this share of the widest position's spread.</summary>
-    private const double SpreadFloorShare = 0.1;
+    /// <summary>A position's range is floored at this share of the widest position's range.</summary>
+    private const double RangeFloorShare = 0.1;
+
+    /// <summary>Values further than this many standard deviations from the mean do not widen the range.</summary>
+    private const double OutlierSpreads = 6;
 
     private InputScaling(InputNormalization kind, float[] offsets, float[] factors)
     {
@@ -24,10 +28,10 @@ internal sealed class InputScaling
 
     public InputNormalization Kind { get; }
 
-    /// <summary>One per value position within a step.</summary>
+    /// <summary>One per value position within a step: the range's lower end.</summary>
     public float[] Offsets { get; }
 
-    /// <summary>One per value position within a step: the reciprocal of the (floored) standard deviation.</summary>
+    /// <summary>One per value position within a step: the reciprocal of the (floored) range.</summary>
     public float[] Factors { get; }
 
     public int StepSize => Offsets.Length;
@@ -40,70 +44,67 @@ internal sealed class InputScaling
 
     /// <summary>
     /// Fits the map on <paramref name="rows"/> rows of <paramref name="features"/> (row-major, each row whole steps of
-    /// <paramref name="stepSize"/> values), accumulating in double so that large sets and large values lose nothing.
+    /// <paramref name="stepSize"/> values). The range leaves out values more than <see cref="OutlierSpreads"/> standard
+    /// deviations from the mean, so that a few extreme rows cannot squash every other value towards zero.
     /// </summary>
     public static InputScaling Fit(InputNormalization kind, ReadOnlySpan<float> features, int rows, int stepSize)
     {
         if (kind == InputNormalization.None || rows == 0)
             return Identity(stepSize);
-        // Two passes: the second leaves out values more than OutlierSpreads spreads from the first pass's mean, so that a
-        // few extreme rows cannot squash every other value towards zero.
-        Moments first = Moments.Of(kind, features, stepSize, null);
-        Moments second = Moments.Of(kind, features, stepSize, first);
+        int groups = kind == InputNormalization.Global ? 1 : stepSize;
+        int Group(int i) => groups == 1 ? 0 : i % stepSize;
 
-        double widest = second.Spread.Max();
+        // Mean and standard deviation per group, in double, centred on each group's first value so that a large common
+        // offset costs no precision.
+        var count = new long[groups];
+        var sum = new double[groups];
+        var squares = new double[groups];
+        var pivot = new double[groups];
+        for (int g = 0; g < groups; g++)
+            pivot[g] = features[g];
+        for (int i = 0; i < features.Length; i++)
+        {
+            int g = Group(i);
+            double d = features[i] - pivot[g];
+            count[g]++;
+            sum[g] += d;
+            squares[g] += d * d;
+        }
+        var low = new double[groups];
+        var high = new double[groups];
+        var lowest = new double[groups];
+        var highest = new double[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            double m = sum[g] / count[g];
+            double spread = Math.Sqrt(Math.Max(0, squares[g] / count[g] - m * m));
+            low[g] = pivot[g] + m - OutlierSpreads * spread;
+            high[g] = pivot[g] + m + OutlierSpreads * spread;
+            lowest[g] = double.PositiveInfinity;
+            highest[g] = double.NegativeInfinity;
+        }
+        for (int i = 0; i < features.Length; i++)
+        {
+            int g = Group(i);
+            double v = features[i];
+            if (v < low[g] || v > high[g])
+                continue;
+            lowest[g] = Math.Min(lowest[g], v);
+            highest[g] = Math.Max(highest[g], v);
+        }
+
+        double widest = Enumerable.Range(0, groups).Max(g => highest[g] - lowest[g]);
         var offsets = new float[stepSize];
         var factors = new float[stepSize];
         for (int j = 0; j < stepSize; j++)
         {
-            offsets[j] = (float)second.Mean[j];
-            // Every position constant: centring alone is all there is to do.
-            double floored = Math.Max(second.Spread[j], SpreadFloorShare * widest);
-            factors[j] = floored > 0 && double.IsFinite(1 / floored) ? (float)(1 / floored) : 1f;
+            int g = groups == 1 ? 0 : j;
+            offsets[j] = (float)lowest[g];
+            // Every position constant: shifting alone is all there is to do.
+            double range = Math.Max(highest[g] - lowest[g], RangeFloorShare * widest);
+            factors[j] = range > 0 && double.IsFinite(1 / range) ? (float)(1 / range) : 1f;
         }
         return new InputScaling(kind, offsets, factors);
-    }
-
-    /// <summary>Values further than this many standard deviations from the first pass's mean do not count in the second.</summary>
-    private const double OutlierSpreads = 6;
-
-    /// <summary>Mean and standard deviation per position (all equal for <see cref="InputNormalization.Global"/>), in double.</summary>
-    private sealed record Moments(double[] Mean, double[] Spread)
-    {
-        public static Moments Of(InputNormalization kind, ReadOnlySpan<float> features, int stepSize, Moments? bounds)
-        {
-            int groups = kind == InputNormalization.Global ? 1 : stepSize;
-            var count = new long[groups];
-            var sum = new double[groups];
-            var squares = new double[groups];
-            // Centred on a pivot, the group's first value counted: the sums of squares then lose no precision to a
-            // large common offset.
-            var pivot = new double[groups];
-            Array.Fill(pivot, double.NaN);
-            for (int i = 0; i < features.Length; i++)
-            {
-                int g = groups == 1 ? 0 : i % stepSize;
-                if (bounds is not null && Math.Abs(features[i] - bounds.Mean[g]) > OutlierSpreads * bounds.Spread[g])
-                    continue;
-                if (double.IsNaN(pivot[g]))
-                    pivot[g] = features[i];
-                double d = features[i] - pivot[g];
-                count[g]++;
-                sum[g] += d;
-                squares[g] += d * d;
-            }
-
-            var mean = new double[stepSize];
-            var spread = new double[stepSize];
-            for (int j = 0; j < stepSize; j++)
-            {
-                int g = groups == 1 ? 0 : j;
-                double m = count[g] == 0 ? 0 : sum[g] / count[g];
-                mean[j] = count[g] == 0 ? 0 : pivot[g] + m;
-                spread[j] = count[g] == 0 ? 0 : Math.Sqrt(Math.Max(0, squares[g] / count[g] - m * m));
-            }
-            return new Moments(mean, spread);
-        }
     }
 
     /// <summary>Applies the map in place to whole rows of steps.</summary>

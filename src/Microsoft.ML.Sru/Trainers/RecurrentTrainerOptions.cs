@@ -39,22 +39,22 @@ public abstract partial class RecurrentTrainerOptions
     public int? MaxEpoch { get; set; }
 
     /// <summary>
-    /// How input values are rescaled before the network, from statistics of the training rows stored in the model and
-    /// applied at scoring too: a pipeline needs no normalizer in front, and values of any scale (raw pixels 0–255,
-    /// sensor units) train alike. Default <see cref="Sru.InputNormalization.PerStepPosition"/>;
-    /// <see cref="Sru.InputNormalization.None"/> turns it off. Continued training keeps the initial model's scaling.
+    /// How input values are rescaled before the network, from the training rows' range, stored in the model and applied at
+    /// scoring too: a pipeline needs no normalizer in front, and values of any scale (raw pixels 0–255, sensor units)
+    /// train alike. Default <see cref="Sru.InputNormalization.Global"/> (one range for all values: data that spans [0, 1]
+    /// is left as it is); <see cref="Sru.InputNormalization.PerStepPosition"/> when the values of a step are in different
+    /// units; <see cref="Sru.InputNormalization.None"/> turns it off. Continued training keeps the initial model's scaling.
     /// </summary>
-    public InputNormalization InputNormalization { get; set; } = InputNormalization.PerStepPosition;
+    public InputNormalization InputNormalization { get; set; } = InputNormalization.Global;
 
     /// <summary>
-    /// Rows per gradient step. Default 128 (the blog's) for LSTM and GRU; 32 for SRU, whose three epochs on MNIST gained
-    /// from the extra steps (see <see cref="SruTrainer.Options"/>). Range 1 to 1,048,576.
+    /// Rows per gradient step. Default 128 for LSTM and GRU; 32 for SRU (see <see cref="SruTrainer.Options"/>). Range 1 to
+    /// 1,048,576.
     /// </summary>
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Adam's step size. Default 0.005 (with the decay below it beat the blog's constant 0.01 on row-wise MNIST in three
-    /// epochs, for LSTM and for SRU; see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
+    /// Adam's step size, the peak of the <see cref="LearningRateSchedule"/>. Default 0.005. Range: greater than 0, at most 10.
     /// </summary>
     public float LearningRate { get; set; } = 0.005f;
 
@@ -66,17 +66,19 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// Learning-rate decay of the <see cref="LearningRateSchedule.Step"/> schedule: after each epoch the rate is multiplied
-    /// by this factor. Default 0.5, which lets the later epochs settle; 1 keeps the rate constant (the blog's setting).
+    /// by this factor. Default 0.5; 1 keeps the rate constant.
     /// Range: greater than 0, at most 1. The other schedules ignore it.
     /// </summary>
     public float LearningRateDecay { get; set; } = 0.5f;
 
     /// <summary>
-    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Step"/> (multiplied by
-    /// <see cref="LearningRateDecay"/> after each epoch; the SRU's default is Cosine, see <see cref="SruTrainer.Options"/>); <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
-    /// over all steps after the warm-up; <see cref="Sru.LearningRateSchedule.Constant"/> keeps it.
+    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Cosine"/>: decays it to
+    /// nearly 0 over all steps of the run after the warm-up, however many epochs the run has (which a per-epoch decay
+    /// cannot do when <see cref="MaxEpoch"/> is chosen from the data). <see cref="Sru.LearningRateSchedule.Step"/>
+    /// multiplies it by <see cref="LearningRateDecay"/> after each epoch; <see cref="Sru.LearningRateSchedule.Constant"/>
+    /// keeps it.
     /// </summary>
-    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Step;
+    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Cosine;
 
     /// <summary>
     /// The first this many gradient steps ramp the learning rate up linearly (step s of W at (s + 1) / W of the scheduled

@@ -100,13 +100,15 @@ public sealed class InputNormalizationTests
 
         Assert.IsTrue(scaled.All(v => float.IsFinite(v) && Math.Abs(v) <= InputScaling.MaxNormalizedValue));
         Assert.AreEqual(InputScaling.MaxNormalizedValue, scaled[3]);
+        float[] wide = scaled.Where((_, i) => i % stepSize == 2).ToArray();
+        Assert.AreEqual(1f, wide.Max(), 1e-6f, "the range's upper end maps to 1");
+        Assert.IsTrue(scaled.Where((_, i) => i != 3).All(v => v is >= 0 and <= 1.000001f), "every value but the outlier within [0, 1]");
         if (kind == InputNormalization.PerStepPosition)
         {
+            Assert.AreEqual(0f, wide.Min(), "the range's lower end maps to 0");
             Assert.IsTrue(scaled.Where((_, i) => i % stepSize == 0).All(v => v == 0), "a constant position becomes 0");
-            Assert.IsTrue(scaled.Where((_, i) => i % stepSize == 1).All(v => Math.Abs(v) < 1e-3), "a nearly constant one is divided by the floor, not by its own spread");
-            float[] wide = scaled.Where((_, i) => i % stepSize == 2).ToArray();
-            Assert.AreEqual(0, wide.Average(), 0.05);
-            Assert.AreEqual(1, Math.Sqrt(wide.Select(v => v * v).Average()), 0.05);
+            Assert.IsTrue(scaled.Where((_, i) => i % stepSize == 1).All(v => Math.Abs(v) < 1e-3), "a nearly constant one is divided by the floor, not by its own range");
+            Assert.IsTrue(scaled.Where((_, i) => i % stepSize == 3 && i != 3).All(v => v is >= 0 and <= 1), "the narrow position spans [0, 1] on its own");
         }
     }
 
@@ -155,7 +157,7 @@ public sealed class InputNormalizationTests
         zip.Position = 0;
         var loaded = (ISingleFeaturePredictionTransformer<RecurrentModelParameters>)new MLContext(seed: 1).Model.Load(zip, out _);
 
-        Assert.AreEqual(InputNormalization.PerStepPosition, loaded.Model.InputNormalization);
+        Assert.AreEqual(InputNormalization.Global, loaded.Model.InputNormalization);
         CollectionAssert.AreEqual(model.Model.InputScaling.Offsets, loaded.Model.InputScaling.Offsets);
         CollectionAssert.AreEqual(model.Model.InputScaling.Factors, loaded.Model.InputScaling.Factors);
         Assert.IsTrue(TinyModels.SameScores(RecurrentTrainerTests.Scores(model.Transform(data)), RecurrentTrainerTests.Scores(loaded.Transform(data))));
