@@ -8,6 +8,8 @@ using Sru.Benchmarks;
 // Every figure is measured in this one run, after warm-up, as the median of repeated runs.
 //   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only | --memory-only [--no-trim]] [--json PATH]
 //   ... -- --accuracy-table [--datasets Digits,Fashion] [--epochs 3,10] [--models sru,best,lstm,gru]   (the README's results table)
+//   ... -- --blog-table [--seeds 1,2,3] [--no-ablation]   (the blog's run reproduced; the defaults' changes one at a time)
+//   ... -- --robustness [--variants 0,3] [--trainers Sru,Lstm,Gru,SdcaMaximumEntropy,LightGbm] [--normalization None|Global|PerStepPosition] [--max-epoch N]
 //   ... -- --fused-steps-only   (fused SRU steps alone, by phase, for a profiler)
 //   ... -- --scoring-only       (item 4 alone, on models trained briefly: their speed, not their accuracy)
 //   ... -- --checkpoints-only   (checkpoints' size, write time and share of training time on MNIST; docs/checkpoints.md)
@@ -56,6 +58,45 @@ if (args.Contains("--checkpoints-only"))
         share_of_training = r.CheckpointShare,
     }).ToArray();
     SaveFigures();
+    return 0;
+}
+
+if (args.Contains("--blog-table"))
+{
+    // --blog-table [--seeds 1,2,3] [--no-ablation]: the blog's run reproduced, and what the defaults add one change at a time.
+    int seedsAt = Array.IndexOf(args, "--seeds");
+    int[] seeds = (seedsAt >= 0 && seedsAt + 1 < args.Length ? args[seedsAt + 1] : "1,2,3").Split(',').Select(int.Parse).ToArray();
+    Console.WriteLine($"The blog's run ({BlogReproduction.TrainingRows:N0} training rows, 3 epochs) and the defaults' changes on top of its SRU:");
+    figures["blog"] = BlogTable.Run(seeds, ablation: !args.Contains("--no-ablation"));
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+    File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
+    return 0;
+}
+
+if (args.Contains("--robustness"))
+{
+    // --robustness [--variants 0,3] [--trainers Sru,LightGbm] [--normalization PerStepPosition] [--max-epoch N]:
+    // every trainer with its defaults on dataset variants it was not tuned for, no normalizer in the pipeline.
+    string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
+    var variants = Value("--variants", null) is { } picked
+        ? picked.Split(',').Select(int.Parse).Select(i => RobustnessSuite.Variants[i]).ToList()
+        : RobustnessSuite.Variants.ToList();
+    var trainers = Value("--trainers", string.Join(',', RobustnessSuite.TrainerNames)).Split(',');
+    string? normalization = Value("--normalization", null);
+    string? maxEpoch = Value("--max-epoch", null);
+    Action<RecurrentTrainerOptions>? change = normalization is null && maxEpoch is null ? null : o =>
+    {
+        if (normalization is not null)
+            o.InputNormalization = Enum.Parse<InputNormalization>(normalization);
+        if (maxEpoch is not null)
+            o.MaxEpoch = int.Parse(maxEpoch, System.Globalization.CultureInfo.InvariantCulture);
+    };
+    Console.WriteLine($"Robustness suite: test accuracy and Fit time, seed 1, defaults{(change is null ? "" : $" except {(normalization is null ? "" : $"InputNormalization={normalization} ")}{(maxEpoch is null ? "" : $"MaxEpoch={maxEpoch}")}")}, no normalizer:");
+    figures["robustness"] = RobustnessSuite.Run(variants, trainers, change);
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+    File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
     return 0;
 }
 

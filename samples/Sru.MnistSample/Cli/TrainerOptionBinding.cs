@@ -73,7 +73,7 @@ internal sealed partial class TrainerOptionBinding
                 throw SampleException.Usage($"Option '{binding.Option.Name}' applies to --model {models} only, not to --model {kind.ToString().ToLowerInvariant()}.");
             }
             string? text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            property.SetValue(target, OptionValueParser.TryParse(text, property.PropertyType, out _));
+            property.SetValue(target, OptionValueParser.TryParse(text, ValueType(property), out _));
         }
     }
 
@@ -99,10 +99,13 @@ internal sealed partial class TrainerOptionBinding
     private static IEnumerable<PropertyInfo> BindableProperties(Type optionsType) =>
         optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanRead && p.SetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
-            .Where(p => p.PropertyType.IsEnum || s_scalarTypes.Contains(p.PropertyType))
+            .Where(p => ValueType(p).IsEnum || s_scalarTypes.Contains(ValueType(p)))
             // Base-class properties first, in the order the library declares them.
             .OrderBy(p => Depth(p.DeclaringType!))
             .ThenBy(p => p.MetadataToken);
+
+    /// <summary>The type a value is parsed as: int for an int? option, whose default null means "chosen by the library".</summary>
+    private static Type ValueType(PropertyInfo property) => Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
 
     private static int Depth(Type type)
     {
@@ -116,7 +119,7 @@ internal sealed partial class TrainerOptionBinding
     {
         // Values are parsed here rather than by System.CommandLine, so an error names the option as typed and
         // the type in words ("'x' is not an integer") whatever the property's type.
-        Type type = property.PropertyType;
+        Type type = ValueType(property);
         var option = new Option<string>("--" + KebabCase.From(property.Name), s_aliases.GetValueOrDefault(property.Name, []))
         {
             Description = Brief(docs.Of(property)) ?? property.Name,
@@ -166,7 +169,7 @@ internal sealed partial class TrainerOptionBinding
 
     private static string Format(object? value) => value switch
     {
-        null => "none",
+        null => "automatic",
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",

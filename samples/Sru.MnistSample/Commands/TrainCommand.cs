@@ -40,7 +40,7 @@ internal sealed class TrainCommand
 
     private readonly Option<bool> _blog = new("--blog")
     {
-        Description = "The blog's settings: 2 layers of 128, batch 128, learning rate 0.01, constant (Step schedule with --learning-rate-decay 1), clip 1. Options given explicitly win.",
+        Description = "The blog's network and training (hongbomin.com/2017/10/13/tensorflow-lstm-sru-mnist): 2 layers of 128, SRU without highway, TensorFlow 1.x initialisation, Adam 0.01 constant, batch 128, clip 1, 3 epochs, no input normalization. Options given explicitly win.",
     };
 
     private readonly Option<bool> _pixelByPixel = new("--pixel-by-pixel")
@@ -132,15 +132,7 @@ internal sealed class TrainCommand
     {
         RecurrentTrainerOptions options = RecurrentTrainers.CreateOptions(kind);
         if (parse.GetValue(_blog))
-        {
-            options.NumberOfLayers = 2;
-            options.HiddenSize = 128;
-            options.BatchSize = 128;
-            options.LearningRate = 0.01f;
-            options.LearningRateSchedule = LearningRateSchedule.Step;
-            options.LearningRateDecay = 1f;
-            options.GradientClipNorm = 1f;
-        }
+            BlogReproduction.Configure(options);
         if (parse.GetValue(_pixelByPixel))
         {
             if (_trainerOptions.IsGiven(parse, nameof(RecurrentTrainerOptions.SequenceLength)))

@@ -78,7 +78,7 @@ internal sealed partial class RecurrentTraining
 
     /// <summary>"SRU on MNIST: 3 × 128, batch 32, rate 0.005 (cosine), clip 1, 3 epochs of 28 steps × 28 values".</summary>
     public static string Describe(string model, string dataset, RecurrentTrainerOptions o, int featureCount) => string.Create(CultureInfo.InvariantCulture,
-        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {LearningRateText.Format(o.LearningRate)}{Schedule(o)}, clip {o.GradientClipNorm:G3}, {Count(o.MaxEpoch, "epoch")} of {Count(o.SequenceLength, "step")} × {Count(featureCount / o.SequenceLength, "value")}");
+        $"{model} on {dataset}: {o.NumberOfLayers} × {o.HiddenSize}, batch {o.BatchSize}, rate {LearningRateText.Format(o.LearningRate)}{Schedule(o)}, clip {o.GradientClipNorm:G3}, {(o.MaxEpoch is { } epochs ? Count(epochs, "epoch") : "epochs chosen from the data")} of {Count(o.SequenceLength, "step")} × {Count(featureCount / o.SequenceLength, "value")}");
 
     /// <summary>"1 epoch", "3 epochs".</summary>
     private static string Count(int n, string noun) => string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");

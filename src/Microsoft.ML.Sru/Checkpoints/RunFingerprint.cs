@@ -21,7 +21,7 @@ internal sealed class RunFingerprint
     public IReadOnlyList<(string Name, string Value)> Items => _items;
 
     /// <summary>The fingerprint of a run of <paramref name="options"/> over these data and this network.</summary>
-    public static RunFingerprint Of(RecurrentTrainerOptions options, NetworkSpec spec, TrainingSet training, TrainingSet? validation,
+    public static RunFingerprint Of(RecurrentTrainerOptions options, TrainingPlan plan, NetworkSpec spec, TrainingSet training, TrainingSet? validation,
         string optimizer, RecurrentModelParameters? initialModel)
     {
         static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
@@ -33,7 +33,7 @@ internal sealed class RunFingerprint
             (nameof(options.HiddenSize), Text(spec.HiddenSize)),
             (nameof(options.NumberOfLayers), Text(spec.NumberOfLayers)),
             ("classes (the label's key count)", Text(spec.ClassCount)),
-            (nameof(options.MaxEpoch), Text(options.MaxEpoch)),
+            (nameof(options.MaxEpoch), options.MaxEpoch is { } maxEpoch ? Text(maxEpoch) : $"automatic ({Text(plan.Epochs)} epochs)"),
             (nameof(options.BatchSize), Text(options.BatchSize)),
             (nameof(options.LearningRate), Text(options.LearningRate)),
             (nameof(options.LearningRateSchedule), options.LearningRateSchedule.ToString()),
@@ -41,8 +41,11 @@ internal sealed class RunFingerprint
             (nameof(options.WarmupSteps), Text(options.WarmupSteps)),
             (nameof(options.WeightDecay), Text(options.WeightDecay)),
             (nameof(options.GradientClipNorm), Text(options.GradientClipNorm)),
-            (nameof(options.EarlyStoppingPatience), Text(options.EarlyStoppingPatience)),
-            (nameof(options.KeepBestModel), options.KeepBestModel.ToString()),
+            (nameof(options.EarlyStoppingPatience), Text(plan.EarlyStoppingPatience)),
+            (nameof(options.KeepBestModel), plan.KeepBestModel.ToString()),
+            ("held-out training rows", Text(plan.HeldOutRows)),
+            (nameof(options.InputNormalization), options.InputNormalization.ToString()),
+            (nameof(options.Initialization), options.Initialization.ToString()),
             ("optimizer", optimizer),
             ("training rows", Text(training.RowCount)),
             ("training data (SHA-256 of the usable rows)", Hash(training)),

@@ -17,6 +17,9 @@ internal sealed class GruEncoder : TorchRnnEncoder
         RegisterComponents();
     }
 
+    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
+        TensorFlowInitialization.TorchRnn(gru, isLstm: false, inputSize, hiddenSize, layers);
+
     private protected override Tensor AllSteps(Tensor input)
     {
         var (output, hn) = gru.forward(input);

@@ -17,6 +17,9 @@ internal sealed class LstmEncoder : TorchRnnEncoder
         RegisterComponents();
     }
 
+    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
+        TensorFlowInitialization.TorchRnn(lstm, isLstm: true, inputSize, hiddenSize, layers);
+
     private protected override Tensor AllSteps(Tensor input)
     {
         var (output, hn, cn) = lstm.forward(input);

@@ -37,6 +37,22 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     /// <summary>The SRU layers, for swapping their recurrence; empty for other cells.</summary>
     public IEnumerable<SruLayer> SruLayers => encoder is SruEncoder sru ? sru.Layers : Enumerable.Empty<SruLayer>();
 
+    /// <summary>Redraws every weight as <see cref="WeightInitialization.TensorFlow1"/> says (see <see cref="TensorFlowInitialization"/>).</summary>
+    public void InitializeAsTensorFlow1()
+    {
+        TensorFlowInitialization.Head(head);
+        switch (encoder)
+        {
+            case SruEncoder sru:
+                foreach (SruLayer layer in sru.Layers)
+                    layer.InitializeAsTensorFlow1();
+                break;
+            case TorchRnnEncoder rnn:
+                rnn.InitializeAsTensorFlow1(_spec.StepSize, _spec.HiddenSize, _spec.NumberOfLayers);
+                break;
+        }
+    }
+
     public override Tensor forward(Tensor features)
     {
         long batch = features.shape[0];

@@ -70,6 +70,14 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>
     public ISruRecurrence Recurrence { get; set; } = Kernels.FusedSruRecurrence.Instance;
 
+    /// <summary>Redraws W and the gate biases as the blog's TensorFlow SRU cell started (see <see cref="TensorFlowInitialization.SruLayer"/>).</summary>
+    public void InitializeAsTensorFlow1()
+    {
+        if (weight_proj is not null || weight_c is not null || layer_norm is not null)
+            throw new ArgumentException("WeightInitialization.TensorFlow1 describes the 2017 SRU cell only: no ProjectionSize, UseCellStateWeights or LayerNorm.");
+        TensorFlowInitialization.SruLayer(weight, bias, _cell.Directions * _hiddenSize);
+    }
+
     public override Tensor forward(Tensor input) => Run(input, lastStepOnly: false);
 
     /// <summary>The output of the last step alone, [B, D·H]: for a last layer whose other steps nobody reads.</summary>

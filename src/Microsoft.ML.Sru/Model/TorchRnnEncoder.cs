@@ -13,6 +13,9 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>
     {
     }
 
+    /// <summary>Redraws the module's weights as TensorFlow 1.x's cell would start (see <see cref="TensorFlowInitialization.TorchRnn"/>).</summary>
+    public abstract void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers);
+
     /// <summary>Runs the stacked module from a zero state: the last layer's output at every step, [T, B, H].</summary>
     private protected abstract Tensor AllSteps(Tensor input);
 

@@ -13,8 +13,10 @@ namespace Microsoft.ML.Sru.Onnx;
 /// </summary>
 internal static class SequenceClassifierOnnx
 {
-    /// <summary>Writes the network; <paramref name="outputNames"/> are ML.NET's: PredictedLabel, then Score.</summary>
-    public static void Write(OnnxContext context, SequenceClassifier network, string[] outputNames, string featureVariable)
+    /// <summary>
+    /// Writes the input scaling and the network; <paramref name="outputNames"/> are ML.NET's: PredictedLabel, then Score.
+    /// </summary>
+    public static void Write(OnnxContext context, SequenceClassifier network, InputScaling scaling, string[] outputNames, string featureVariable)
     {
         if (outputNames.Length != 2)
             throw new InvalidOperationException($"ML.NET's ONNX export asked the recurrent classifier for {outputNames.Length} outputs; it writes two, PredictedLabel and Score.");
@@ -22,7 +24,17 @@ internal static class SequenceClassifierOnnx
         var graph = new OnnxGraph(context, spec.Cell.ToString().ToUpperInvariant() + ".");
         Dictionary<string, Tensor> state = network.state_dict();
 
-        string sequences = graph.Op("Transpose", new[] { graph.Reshape(featureVariable, -1, spec.SequenceLength, spec.StepSize) },
+        string steps = graph.Reshape(featureVariable, -1, spec.SequenceLength, spec.StepSize);
+        if (!scaling.IsIdentity)
+        {
+            // As InputScaling.Apply: per value position of a step, then clipped. Min and Max rather than Clip, whose
+            // bounds moved from attributes to inputs in opset 11.
+            string scaled = graph.Mul(graph.Sub(steps, graph.Constant("input.offsets", scaling.Offsets, spec.StepSize)),
+                graph.Constant("input.factors", scaling.Factors, spec.StepSize));
+            steps = graph.Op("Max", graph.Op("Min", scaled, graph.Scalar("input.max", InputScaling.MaxNormalizedValue)),
+                graph.Scalar("input.min", -InputScaling.MaxNormalizedValue));
+        }
+        string sequences = graph.Op("Transpose", new[] { steps },
             node => node.AddAttribute("perm", new long[] { 1, 0, 2 }));
         string summary = spec.Cell == RecurrentCellKind.Sru
             ? SruOnnxEncoder.Write(graph, spec, state, sequences)

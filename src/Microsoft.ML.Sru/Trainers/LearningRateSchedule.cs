@@ -14,7 +14,7 @@ public enum LearningRateSchedule
 
     /// <summary>
     /// After the warm-up, the rate follows half a cosine from <see cref="RecurrentTrainerOptions.LearningRate"/> down to
-    /// nearly 0 at the last step of <see cref="RecurrentTrainerOptions.MaxEpoch"/> epochs.
+    /// nearly 0 at the last step of the run's epochs (<see cref="RecurrentTrainerOptions.MaxEpoch"/>).
     /// </summary>
     Cosine,
 }

@@ -23,9 +23,9 @@ internal sealed class LearningRateScheduler
         _totalSteps = totalSteps;
     }
 
-    public static LearningRateScheduler For(RecurrentTrainerOptions options, int stepsPerEpoch) => new(
+    public static LearningRateScheduler For(RecurrentTrainerOptions options, int stepsPerEpoch, int epochs) => new(
         options.LearningRateSchedule, options.LearningRate, options.LearningRateDecay, options.WarmupSteps, stepsPerEpoch,
-        (long)stepsPerEpoch * options.MaxEpoch);
+        (long)stepsPerEpoch * epochs);
 
     /// <summary>The rate of the step with zero-based index <paramref name="step"/>, counted over all epochs.</summary>
     public double RateAt(long step)

@@ -17,10 +17,10 @@ public static class RecurrentCatalog
     /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
     /// <param name="hiddenSize">Width of each recurrent layer.</param>
     /// <param name="numberOfLayers">Number of stacked layers. Default 3 for the SRU (see <see cref="SruTrainer.Options"/>).</param>
-    /// <param name="maxEpoch">Passes over the training data.</param>
+    /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 3, int maxEpoch = 3)
+        int hiddenSize = 128, int numberOfLayers = 3, int? maxEpoch = null)
         => Sru(catalog, Simple(new SruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="SruTrainer"/> with every option.</summary>
@@ -39,10 +39,10 @@ public static class RecurrentCatalog
     /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
     /// <param name="hiddenSize">Width of each recurrent layer.</param>
     /// <param name="numberOfLayers">Number of stacked layers.</param>
-    /// <param name="maxEpoch">Passes over the training data.</param>
+    /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        int hiddenSize = 128, int numberOfLayers = 2, int? maxEpoch = null)
         => Lstm(catalog, Simple(new LstmTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="LstmTrainer"/> with every option.</summary>
@@ -61,10 +61,10 @@ public static class RecurrentCatalog
     /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
     /// <param name="hiddenSize">Width of each recurrent layer.</param>
     /// <param name="numberOfLayers">Number of stacked layers.</param>
-    /// <param name="maxEpoch">Passes over the training data.</param>
+    /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static GruTrainer Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 2, int maxEpoch = 3)
+        int hiddenSize = 128, int numberOfLayers = 2, int? maxEpoch = null)
         => Gru(catalog, Simple(new GruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates a <see cref="GruTrainer"/> with every option.</summary>
@@ -74,7 +74,7 @@ public static class RecurrentCatalog
         => new(EnvironmentOf(catalog), options);
 
     private static T Simple<T>(T options, string labelColumnName, string featureColumnName, int sequenceLength,
-        int hiddenSize, int numberOfLayers, int maxEpoch)
+        int hiddenSize, int numberOfLayers, int? maxEpoch)
         where T : RecurrentTrainerOptions
     {
         options.LabelColumnName = labelColumnName;

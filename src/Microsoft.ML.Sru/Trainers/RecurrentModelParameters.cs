@@ -28,8 +28,10 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
 
     // 0x00010001: SRU (2017 form) and LSTM, weights with SHA-256.
     // 0x00010002: the SHA-256 covers the network description too.
-    // 0x00010003: the network description carries the SRU's recurrence options (SruCellSpec). Still reads 0x00010001.
-    internal const uint FormatVersion = ModelSpecFormat.SruCellVersion;
+    // 0x00010003: the network description carries the SRU's recurrence options (SruCellSpec).
+    // 0x00010004: the input scaling follows the network description, under the same checksum. Still reads 0x00010001.
+    internal const uint FormatVersion = InputScalingVersion;
+    private const uint InputScalingVersion = 0x00010004;
     private const uint SpecChecksumVersion = 0x00010002;
     private const uint OldestReadableVersion = 0x00010001;
 
@@ -46,9 +48,12 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     // a call in progress on another thread; once disposed, no new call can start.
     private int _holders = 1;
 
-    internal RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network)
+    internal RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
         : base(env, LoaderSignature)
     {
+        if (scaling.StepSize != network.Spec.StepSize)
+            throw new ArgumentException($"The input scaling has {scaling.StepSize} positions; the network reads {network.Spec.StepSize} values a step.", nameof(scaling));
+        InputScaling = scaling;
         _network = network;
         _network.eval();
         Spec = network.Spec;
@@ -58,6 +63,12 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     }
 
     internal NetworkSpec Spec { get; }
+
+    /// <summary>What every input row goes through before the network; the identity for models saved before it existed.</summary>
+    internal InputScaling InputScaling { get; }
+
+    /// <summary>How the model rescales its input values (<see cref="InputNormalization.None"/> for models saved before input normalization existed).</summary>
+    public InputNormalization InputNormalization => InputScaling.Kind;
 
     internal SequenceClassifier Network
     {
@@ -154,10 +165,12 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     /// <summary>
     /// Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>: in managed code
     /// with <paramref name="workspaces"/> from <see cref="CreateWorkspaces"/>, the rows split evenly over them, a thread
-    /// each; otherwise through TorchSharp.
+    /// each; otherwise through TorchSharp. The rows are rescaled in place first (<see cref="InputScaling"/>): callers pass
+    /// a buffer of their own.
     /// </summary>
     internal void Score(float[] features, int rows, float[] scores, SruInference.Workspace[]? workspaces)
     {
+        InputScaling.Apply(features.AsSpan(0, rows * Spec.FeatureCount));
         if (_managedScorer is null || workspaces is null)
         {
             Score(features.AsSpan(0, rows * Spec.FeatureCount), rows, scores);
@@ -204,7 +217,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         SequenceClassifier network = Acquire();
         try
         {
-            SequenceClassifierOnnx.Write(ctx, network, outputNames, featureColumn);
+            SequenceClassifierOnnx.Write(ctx, network, InputScaling, outputNames, featureColumn);
             return true;
         }
         finally
@@ -244,7 +257,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         }
     }
 
-    /// <summary>Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>, through TorchSharp.</summary>
+    /// <summary>Class probabilities for <paramref name="rows"/> rows of already rescaled features into <paramref name="scores"/>, through TorchSharp.</summary>
     internal void Score(ReadOnlySpan<float> features, int rows, Span<float> scores)
     {
         SequenceClassifier network = Acquire();
@@ -290,8 +303,9 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         try
         {
             ModelSpecFormat.Write(ctx.Writer, Spec, FormatVersion);
-            byte[] spec = ModelSpecFormat.ToBytes(Spec, FormatVersion);
-            ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, network, spec));
+            InputScaling.Write(ctx.Writer);
+            byte[] covered = [.. ModelSpecFormat.ToBytes(Spec, FormatVersion), .. InputScaling.ToBytes()];
+            ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, network, covered));
         }
         finally
         {
@@ -319,6 +333,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         TorchRuntime.EnsureLoaded();
 
         NetworkSpec spec;
+        InputScaling scaling;
         try
         {
             // ModelParametersBase.SaveCore writes the float width first.
@@ -326,6 +341,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             if (floatSize != sizeof(float))
                 throw new FormatException($"The model stores a float width of {floatSize} bytes; expected {sizeof(float)}.");
             spec = ModelSpecFormat.Read(ctx.Reader, written);
+            scaling = written >= InputScalingVersion ? InputScaling.Read(ctx.Reader, spec.StepSize) : InputScaling.Identity(spec.StepSize);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException)
         {
@@ -334,6 +350,8 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
 
         // The checksum covers the network description too (from 0x00010002), so the two cannot be damaged apart.
         byte[] covered = written >= SpecChecksumVersion ? ModelSpecFormat.ToBytes(spec, written) : Array.Empty<byte>();
+        if (written >= InputScalingVersion)
+            covered = [.. covered, .. scaling.ToBytes()];
         byte[]? payload = null;
         try
         {
@@ -365,6 +383,6 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
             network.Dispose();
             throw;
         }
-        return new RecurrentModelParameters(env, network);
+        return new RecurrentModelParameters(env, network, scaling);
     }
 }

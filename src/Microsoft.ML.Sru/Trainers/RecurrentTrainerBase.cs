@@ -60,8 +60,9 @@ public abstract class RecurrentTrainerBase
 
     /// <summary>
     /// Continues training from <paramref name="initialModel"/>: a new model starts from a copy of its weights (the given
-    /// model is not changed) and trains <see cref="RecurrentTrainerOptions.MaxEpoch"/> more epochs, with the learning-rate
-    /// schedule and the optimizer's state starting afresh. The options and data must describe the model's network: the
+    /// model is not changed) and its input scaling, and trains <see cref="RecurrentTrainerOptions.MaxEpoch"/> more epochs
+    /// (by the same rule as a first run when it is not set), with the learning-rate schedule and the optimizer's state
+    /// starting afresh. The options and data must describe the model's network: the
     /// same cell, <see cref="RecurrentTrainerOptions.SequenceLength"/>, <see cref="RecurrentTrainerOptions.HiddenSize"/>,
     /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/>, feature vector length and class count (keys mapped the same
     /// way); otherwise an <see cref="ArgumentException"/> names what differs.
@@ -192,13 +193,30 @@ public abstract class RecurrentTrainerBase
                 throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
         }
 
+        // Continued training keeps the scaling the initial model's weights were trained for.
+        InputScaling scaling = initialModel?.InputScaling ?? InputScaling.Fit(_options.InputNormalization, set.Features, set.RowCount, spec.StepSize);
+        set.Scale(scaling);
+        validation?.Scale(scaling);
+        if (!scaling.IsIdentity)
+            ch.Info("Input normalization {0}: fitted on {1} training rows, stored in the model.", scaling.Kind, set.RowCount);
+
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
+        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount, validation is not null);
+        if (plan.HeldOutRows > 0)
+        {
+            (set, validation) = set.Split(plan.HeldOutRows, new Random(seed));
+            ch.Info("No validation set and MaxEpoch not set: holding out {0} of the training rows to stop on, up to {1} epochs.", plan.HeldOutRows, plan.Epochs);
+        }
+        else if (_options.MaxEpoch is null)
+            ch.Info("MaxEpoch not set: training {0} epochs for {1} rows{2}.", plan.Epochs, set.RowCount, validation is null ? "" : ", stopping early on the validation set");
         SequenceClassifier network;
         lock (SeedLock)
         {
             torch.manual_seed(seed);
             network = spec.Build();
+            if (_options.Initialization == WeightInitialization.TensorFlow1 && initialModel is null)
+                TensorFlowInitialization.Apply(network);
         }
 
         try
@@ -206,9 +224,9 @@ public abstract class RecurrentTrainerBase
             // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
             initialModel?.CopyWeightsTo(network);
             network.to(device);
-            new TrainingLoop(Host, ch, _options, device, seed).Run(network, set, validation, initialModel);
+            new TrainingLoop(Host, ch, _options, plan, device, seed).Run(network, set, validation, initialModel);
             network.to(torch.CPU);
-            return new RecurrentModelParameters(Host, network);
+            return new RecurrentModelParameters(Host, network, scaling);
         }
         catch
         {

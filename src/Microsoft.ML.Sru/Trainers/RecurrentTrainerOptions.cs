@@ -24,18 +24,37 @@ public abstract partial class RecurrentTrainerOptions
     /// <summary>Number of stacked recurrent layers. Default 2 (the blog's configuration); 3 for the SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 64.</summary>
     public int NumberOfLayers { get; set; } = 2;
 
-    /// <summary>Passes over the training data. Default 3 (the blog's configuration). Range 1 to 1,000,000.</summary>
-    public int MaxEpoch { get; set; } = 3;
+    /// <summary>
+    /// Passes over the training data. Default null: chosen from the data by the rule below. A number trains exactly that
+    /// many epochs (fewer only when <see cref="EarlyStoppingPatience"/> stops a run with a validation set). Range 1 to
+    /// 1,000,000.
+    /// <para>
+    /// The rule for null: enough epochs that training sees about 180,000 rows in all — 3 epochs of 60,000 rows, 18 of
+    /// 10,000 — at least 3 and at most 100. When that is more than 3 epochs and <c>Fit</c> has no validation set, a tenth
+    /// of the training rows (chosen under the MLContext's seed) is held out as one; with any validation set the run stops
+    /// after <see cref="EarlyStoppingPatience"/> epochs without a lower validation loss (5 when that option is 0) and,
+    /// with <see cref="KeepBestModel"/>, keeps the best epoch's weights. The same seed and data give the same model.
+    /// </para>
+    /// </summary>
+    public int? MaxEpoch { get; set; }
 
     /// <summary>
-    /// Rows per gradient step. Default 128 (the blog's) for LSTM and GRU; 32 for SRU, whose three epochs on MNIST gained
-    /// from the extra steps (see <see cref="SruTrainer.Options"/>). Range 1 to 1,048,576.
+    /// How input values are rescaled before the network, from the training rows' range, stored in the model and applied at
+    /// scoring too: a pipeline needs no normalizer in front, and values of any scale (raw pixels 0–255, sensor units)
+    /// train alike. Default <see cref="Sru.InputNormalization.Global"/> (one range for all values: data that spans [0, 1]
+    /// is left as it is); <see cref="Sru.InputNormalization.PerStepPosition"/> when the values of a step are in different
+    /// units; <see cref="Sru.InputNormalization.None"/> turns it off. Continued training keeps the initial model's scaling.
+    /// </summary>
+    public InputNormalization InputNormalization { get; set; } = InputNormalization.Global;
+
+    /// <summary>
+    /// Rows per gradient step. Default 128 for LSTM and GRU; 32 for SRU (see <see cref="SruTrainer.Options"/>). Range 1 to
+    /// 1,048,576.
     /// </summary>
     public int BatchSize { get; set; } = 128;
 
     /// <summary>
-    /// Adam's step size. Default 0.005 (with the decay below it beat the blog's constant 0.01 on row-wise MNIST in three
-    /// epochs, for LSTM and for SRU; see <see cref="SruTrainer.Options"/>). Range: greater than 0, at most 10.
+    /// Adam's step size, the peak of the <see cref="LearningRateSchedule"/>. Default 0.005. Range: greater than 0, at most 10.
     /// </summary>
     public float LearningRate { get; set; } = 0.005f;
 
@@ -47,17 +66,19 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// Learning-rate decay of the <see cref="LearningRateSchedule.Step"/> schedule: after each epoch the rate is multiplied
-    /// by this factor. Default 0.5, which lets the later epochs settle; 1 keeps the rate constant (the blog's setting).
+    /// by this factor. Default 0.5; 1 keeps the rate constant.
     /// Range: greater than 0, at most 1. The other schedules ignore it.
     /// </summary>
     public float LearningRateDecay { get; set; } = 0.5f;
 
     /// <summary>
-    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Step"/> (multiplied by
-    /// <see cref="LearningRateDecay"/> after each epoch; the SRU's default is Cosine, see <see cref="SruTrainer.Options"/>); <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
-    /// over all steps after the warm-up; <see cref="Sru.LearningRateSchedule.Constant"/> keeps it.
+    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Cosine"/>: decays it to
+    /// nearly 0 over all steps of the run after the warm-up, however many epochs the run has (which a per-epoch decay
+    /// cannot do when <see cref="MaxEpoch"/> is chosen from the data). <see cref="Sru.LearningRateSchedule.Step"/>
+    /// multiplies it by <see cref="LearningRateDecay"/> after each epoch; <see cref="Sru.LearningRateSchedule.Constant"/>
+    /// keeps it.
     /// </summary>
-    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Step;
+    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Cosine;
 
     /// <summary>
     /// The first this many gradient steps ramp the learning rate up linearly (step s of W at (s + 1) / W of the scheduled
@@ -71,13 +92,22 @@ public abstract partial class RecurrentTrainerOptions
     /// </summary>
     public float WeightDecay { get; set; }
 
+    /// <summary>
+    /// How the new network's weights are drawn (under the MLContext's seed). Default <see cref="Sru.WeightInitialization.Default"/>;
+    /// <see cref="Sru.WeightInitialization.TensorFlow1"/> starts as TensorFlow 1.x did, to reproduce a model trained there
+    /// (for the SRU, only the 2017 cell: it is refused with ProjectionSize, UseCellStateWeights or LayerNorm). Not used when
+    /// training continues from a model.
+    /// </summary>
+    public WeightInitialization Initialization { get; set; }
+
     /// <summary>A training-progress line is logged every this many steps. Default 100. Range 1 or greater.</summary>
     public int LogEveryNSteps { get; set; } = 100;
 
     /// <summary>
     /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
-    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off (all
-    /// <see cref="MaxEpoch"/> epochs run). Range 0 to 1,000,000. Ignored without a validation set.
+    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off when
+    /// <see cref="MaxEpoch"/> is set (all its epochs run) and means 5 when it is not. Range 0 to 1,000,000. Ignored without
+    /// a validation set.
     /// </summary>
     public int EarlyStoppingPatience { get; set; }
 
@@ -157,7 +187,12 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(SequenceLength, 1, 1 << 16, nameof(SequenceLength));
         CheckRange(HiddenSize, 1, 1 << 16, nameof(HiddenSize));
         CheckRange(NumberOfLayers, 1, 64, nameof(NumberOfLayers));
-        CheckRange(MaxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (MaxEpoch is { } maxEpoch)
+            CheckRange(maxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (!Enum.IsDefined(Initialization))
+            throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, $"Initialization must be one of {string.Join(", ", Enum.GetNames<WeightInitialization>())}.");
+        if (!Enum.IsDefined(InputNormalization))
+            throw new ArgumentOutOfRangeException(nameof(InputNormalization), InputNormalization, $"InputNormalization must be one of {string.Join(", ", Enum.GetNames<InputNormalization>())}.");
         CheckRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
         CheckRange(LogEveryNSteps, 1, int.MaxValue, nameof(LogEveryNSteps));
         CheckRange(EarlyStoppingPatience, 0, 1_000_000, nameof(EarlyStoppingPatience));

@@ -12,14 +12,10 @@ public sealed class SruTrainer : RecurrentTrainerBase
     internal const string LoadName = "SruMulticlass";
 
     /// <summary>
-    /// Options for <see cref="SruTrainer"/>. Its defaults differ from the shared ones where three epochs of row-wise
-    /// MNIST said so. An SRU layer costs a fraction of an LSTM layer, so the SRU stacks
-    /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/> 3 (not the blog's 2) of 128 units, trained with
-    /// <see cref="RecurrentTrainerOptions.BatchSize"/> 32 and the <see cref="LearningRateSchedule.Cosine"/> schedule at the
-    /// shared rate 0.005: 98.85 / 98.99 / 98.94 % test accuracy over seeds 1–3, against 98.54 / 98.74 / 98.75 % for three
-    /// layers with the Step schedule, 98.29 / 98.52 / 98.45 % for two layers with Cosine, 98.07 / 98.15 / 98.22 % for two
-    /// layers with Step, and 97.9–98.3 % for a hidden size of 192 (the README has the table). Batch 32 beat 64 and the
-    /// blog's 128 (about 97 % at its rate 0.01) in earlier tuning.
+    /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth and batch: an SRU layer costs
+    /// a fraction of an LSTM layer, so the SRU stacks <see cref="RecurrentTrainerOptions.NumberOfLayers"/> 3 of 128 units
+    /// and takes more, smaller steps (<see cref="RecurrentTrainerOptions.BatchSize"/> 32). docs/defaults.md has the
+    /// measurements behind them.
     /// </summary>
     public sealed class Options : RecurrentTrainerOptions
     {
@@ -28,7 +24,6 @@ public sealed class SruTrainer : RecurrentTrainerBase
         {
             BatchSize = 32;
             NumberOfLayers = 3;
-            LearningRateSchedule = LearningRateSchedule.Cosine;
         }
 
         /// <summary>
@@ -108,6 +103,8 @@ public sealed class SruTrainer : RecurrentTrainerBase
                 throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, $"Dropout must be between 0 and {SruCellSpec.MaxDropout}.");
             if (ProjectionSize is < 0 or > NetworkSpec.MaxSize)
                 throw new ArgumentOutOfRangeException(nameof(ProjectionSize), ProjectionSize, $"ProjectionSize must be between 0 (off) and {NetworkSpec.MaxSize}; it is {ProjectionSize}.");
+            if (Initialization == WeightInitialization.TensorFlow1 && (ProjectionSize > 0 || UseCellStateWeights || LayerNorm != SruLayerNorm.None))
+                throw new ArgumentException("Initialization = TensorFlow1 describes the 2017 SRU cell: it cannot be combined with ProjectionSize, UseCellStateWeights or LayerNorm.", nameof(Initialization));
             if (Rescale && !UseHighway)
                 throw new ArgumentException("Rescale scales the highway's skip term, so it needs UseHighway = true.", nameof(Rescale));
         }

@@ -26,8 +26,11 @@ internal sealed class TrainingLoop
     /// <summary>Steps a resumed run had done before this Fit: the time estimate counts only the steps since.</summary>
     private long _stepsBefore;
 
-    public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, Device device, int seed)
+    private readonly TrainingPlan _plan;
+
+    public TrainingLoop(IHost host, IChannel channel, RecurrentTrainerOptions options, TrainingPlan plan, Device device, int seed)
     {
+        _plan = plan;
         _host = host;
         _channel = channel;
         _options = options;
@@ -37,8 +40,8 @@ internal sealed class TrainingLoop
 
     /// <summary>
     /// Trains <paramref name="network"/> on <paramref name="set"/>. With a <paramref name="validation"/> set, it is scored after
-    /// every epoch; training stops early after <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> epochs without a
-    /// lower validation loss, and with <see cref="RecurrentTrainerOptions.KeepBestModel"/> the network ends with the weights
+    /// every epoch; training stops early after the plan's patience in epochs without a
+    /// lower validation loss, and with <see cref="TrainingPlan.KeepBestModel"/> the network ends with the weights
     /// of the epoch whose validation loss was lowest. With <see cref="RecurrentTrainerOptions.CheckpointDirectory"/> it writes
     /// checkpoints and continues from the newest one of the same run (<paramref name="initialModel"/>, the model training
     /// started from, is part of what must match).
@@ -52,23 +55,23 @@ internal sealed class TrainingLoop
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
         var parameters = network.parameters().ToArray();
         using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm);
-        using WeightSnapshot? best = validation is not null && _options.KeepBestModel ? new WeightSnapshot(network) : null;
+        using WeightSnapshot? best = validation is not null && _plan.KeepBestModel ? new WeightSnapshot(network) : null;
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
-        var schedule = LearningRateScheduler.For(_options, stepsPerEpoch);
+        var schedule = LearningRateScheduler.For(_options, stepsPerEpoch, _plan.Epochs);
         double learningRate = _options.LearningRate;
 
         if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
             _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
         _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
-            set.ClassCount, _options.MaxEpoch, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
+            set.ClassCount, _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
         using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
         RunFingerprint? fingerprint = null;
         var state = new RunState { Seed = _seed };
         if (checkpoints is not null)
         {
-            fingerprint = RunFingerprint.Of(_options, network.Spec, set, validation, update.GetType().Name, initialModel);
+            fingerprint = RunFingerprint.Of(_options, _plan, network.Spec, set, validation, update.GetType().Name, initialModel);
             if (!_options.ResumeFromCheckpoint)
                 checkpoints.DeleteAll();
             else if (checkpoints.FindLatest() is { } checkpoint)
@@ -84,7 +87,7 @@ internal sealed class TrainingLoop
             random.Shuffle(order);
 
         var total = Stopwatch.StartNew();
-        long totalSteps = (long)stepsPerEpoch * _options.MaxEpoch;
+        long totalSteps = (long)stepsPerEpoch * _plan.Epochs;
         for (; !state.Finished; state.Epoch++)
         {
             int epoch = state.Epoch;
@@ -151,7 +154,7 @@ internal sealed class TrainingLoop
 
             (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
             _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
-                epoch, _options.MaxEpoch, state.LossSum / state.Seen, (double)state.Correct / state.Seen,
+                epoch, _plan.Epochs, state.LossSum / state.Seen, (double)state.Correct / state.Seen,
                 validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",
                 learningRate, clock.Elapsed.TotalSeconds);
 
@@ -165,7 +168,7 @@ internal sealed class TrainingLoop
             if (_options.TrimNativeMemoryEachEpoch)
                 Runtime.NativeMemory.TrimAfterEpoch();
 
-            state.Finished = epoch == _options.MaxEpoch;
+            state.Finished = epoch == _plan.Epochs;
             if (validationScore is { } score)
             {
                 if (score.Loss < state.BestLoss)
@@ -174,7 +177,7 @@ internal sealed class TrainingLoop
                     state.BestEpoch = epoch;
                     best?.Capture();
                 }
-                else if (_options.EarlyStoppingPatience > 0 && epoch - state.BestEpoch >= _options.EarlyStoppingPatience)
+                else if (_plan.EarlyStoppingPatience > 0 && epoch - state.BestEpoch >= _plan.EarlyStoppingPatience)
                 {
                     _channel.Info("Stopping early after epoch {0}: the validation loss has not improved for {1} epoch(s) (best {2:F4} at epoch {3}).",
                         epoch, epoch - state.BestEpoch, state.BestLoss, state.BestEpoch);
@@ -237,7 +240,7 @@ internal sealed class TrainingLoop
         {
             Kind = kind,
             Epoch = epoch,
-            MaxEpoch = _options.MaxEpoch,
+            MaxEpoch = _plan.Epochs,
             Step = step,
             StepsPerEpoch = stepsPerEpoch,
             Loss = loss,

@@ -73,6 +73,25 @@ public sealed class OnnxExportTests
         TestContext.WriteLine($"{name}: largest score difference {largest:G3}");
     }
 
+    /// <summary>
+    /// The model's input scaling goes into the graph before the network: fitted on values a fifth as wide as the data,
+    /// so that the data's extremes also reach the clip at ±<see cref="InputScaling.MaxNormalizedValue"/>.
+    /// </summary>
+    [TestMethod]
+    [DataRow(InputNormalization.Global)]
+    [DataRow(InputNormalization.PerStepPosition)]
+    public void Input_scaling_exports_with_the_network(InputNormalization kind)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = Data(ml, seed: 3);
+        float[] narrow = data.GetColumn<float[]>("Features").SelectMany(row => row.Select(v => v / 5)).ToArray();
+        var scaling = InputScaling.Fit(kind, narrow, RowCount, StepSize);
+        Assert.IsFalse(scaling.IsIdentity);
+        using var random = RandomNetwork(Sru(SruCellSpec.Classic), seed: 4);
+        float largest = OnnxParity.AssertMatchesTransform(ml, Pipeline(ml, random, data, scaling), data);
+        TestContext.WriteLine($"{kind}: largest score difference {largest:G3}");
+    }
+
     [TestMethod]
     [DataRow(9)]
     [DataRow(10)]
@@ -168,7 +187,7 @@ public sealed class OnnxExportTests
         return network;
     }
 
-    private static RecurrentPredictionTransformer Classifier(MLContext ml, SequenceClassifier network, IDataView keyed)
+    private static RecurrentPredictionTransformer Classifier(MLContext ml, SequenceClassifier network, IDataView keyed, InputScaling? scaling = null)
     {
         IHostEnvironment env = ml;
         // The transformer owns the model, the model the network: a copy keeps the caller's network for its own disposal.
@@ -179,15 +198,15 @@ public sealed class OnnxExportTests
             foreach (var (key, tensor) in copy.state_dict())
                 tensor.copy_(source[key]);
         }
-        return new RecurrentPredictionTransformer(env, new RecurrentModelParameters(env, copy), keyed.Schema, "Features", "Label");
+        return new RecurrentPredictionTransformer(env, new RecurrentModelParameters(env, copy, scaling ?? InputScaling.Identity(network.Spec.StepSize)), keyed.Schema, "Features", "Label");
     }
 
     /// <summary>MapValueToKey → the classifier → MapKeyToValue, fitted on <paramref name="data"/>.</summary>
-    private static ITransformer Pipeline(MLContext ml, SequenceClassifier network, IDataView data)
+    private static ITransformer Pipeline(MLContext ml, SequenceClassifier network, IDataView data, InputScaling? scaling = null)
     {
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
         IDataView keyed = toKey.Transform(data);
-        var classifier = Classifier(ml, network, keyed);
+        var classifier = Classifier(ml, network, keyed, scaling);
         var toValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(keyed));
         return new TransformerChain<ITransformer>(toKey, classifier, toValue);
     }

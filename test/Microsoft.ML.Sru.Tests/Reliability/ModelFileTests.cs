@@ -190,7 +190,7 @@ public sealed class ModelFileTests
         {
             int length = BinaryPrimitives.ReadInt32LittleEndian(weights) - 8;
             byte[] payload = weights.AsSpan(4, length).ToArray();
-            byte[] hash = SHA256.HashData([.. ModelSpecFormat.ToBytes(TinyModels.Spec, RecurrentModelParameters.FormatVersion), .. payload]);
+            byte[] hash = SHA256.HashData([.. TinyModels.ChecksumCovered(TinyModels.Spec), .. payload]);
             return [.. BitConverter.GetBytes(length), .. payload, .. hash];
         });
 

@@ -108,6 +108,7 @@ public sealed class CheckpointTests
     [DataRow("data", "training data (SHA-256 of the usable rows): ", 1)]
     [DataRow("cell", "cell: SRU in the checkpoint, GRU now", 10)]
     [DataRow("validation", "validation rows: none in the checkpoint, 150 now", 4)]
+    [DataRow("InputNormalization", "InputNormalization: Global in the checkpoint, PerStepPosition now", 2)] // and the scaled rows' hash
     public void A_checkpoint_of_a_different_run_is_refused_naming_what_differs(string change, string expected, int differences)
     {
         string directory = NewDirectory();
@@ -122,6 +123,8 @@ public sealed class CheckpointTests
                     o.BatchSize = 16;
                 if (change == "HiddenSize")
                     o.HiddenSize = 12;
+                if (change == "InputNormalization")
+                    o.InputNormalization = InputNormalization.PerStepPosition;
             }));
 
         StringAssert.Contains(e.Message, expected);

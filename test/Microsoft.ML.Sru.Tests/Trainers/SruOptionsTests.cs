@@ -86,6 +86,7 @@ public sealed class SruOptionsTests
         float[][] single = RecurrentTrainerTests.Scores(model.Transform(ml.Data.LoadFromEnumerable(rows)));
 
         float[] features = rows.SelectMany(r => r.Features).ToArray();
+        model.Model.InputScaling.Apply(features);
         var batch = new float[rows.Count * 3];
         model.Model.Score(features, rows.Count, batch);
         for (int i = 0; i < rows.Count; i++)

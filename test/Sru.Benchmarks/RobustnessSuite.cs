@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Sru;
+using Microsoft.ML.Transforms;
+
+namespace Sru.Benchmarks;
+
+/// <summary>
+/// The trainers' defaults on data they were not tuned for: MNIST and Fashion-MNIST at several training-set sizes, with
+/// pixels as raw 0–255 integers or in [0, 1], read as sequences of several shapes. Every trainer sees the same pipeline,
+/// MapValueToKey then the trainer, with no normalizer anywhere, and only SequenceLength set for the recurrent ones.
+/// </summary>
+internal static class RobustnessSuite
+{
+    /// <param name="Name">How the table names the variant.</param>
+    /// <param name="Dataset">Which images.</param>
+    /// <param name="TrainingRows">The first this many training rows are trained on; all 10,000 test rows are scored.</param>
+    /// <param name="RawPixels">Pixels as the integers 0–255 rather than in [0, 1].</param>
+    /// <param name="SequenceLength">Steps each 784-value image is read as (28: a row a step; 14: two rows; 56: half a row).</param>
+    public sealed record Variant(string Name, MnistVariant Dataset, int TrainingRows, bool RawPixels, int SequenceLength);
+
+    public sealed record Entry(string Variant, string Trainer, double Accuracy, double FitSeconds);
+
+    public static IReadOnlyList<Variant> Variants { get; } = new Variant[]
+    {
+        new("MNIST 2k, 0–255, 28×28", MnistVariant.Digits, 2_000, true, 28),
+        new("MNIST 2k, [0,1], 28×28", MnistVariant.Digits, 2_000, false, 28),
+        new("MNIST 10k, 0–255, 14×56", MnistVariant.Digits, 10_000, true, 14),
+        new("MNIST 60k, [0,1], 28×28", MnistVariant.Digits, 60_000, false, 28),
+        new("Fashion 2k, 0–255, 28×28", MnistVariant.Fashion, 2_000, true, 28),
+        new("Fashion 10k, [0,1], 56×14", MnistVariant.Fashion, 10_000, false, 56),
+        new("Fashion 60k, 0–255, 28×28", MnistVariant.Fashion, 60_000, true, 28),
+    };
+
+    public static readonly string[] TrainerNames = ["Sru", "Lstm", "Gru", "SdcaMaximumEntropy", "LightGbm"];
+
+    private static IEstimator<ITransformer> Trainer(MLContext ml, string name, int sequenceLength, Action<RecurrentTrainerOptions>? change) => name switch
+    {
+        "Sru" => ml.MulticlassClassification.Trainers.Sru(With(new SruTrainer.Options { SequenceLength = sequenceLength }, change)),
+        "Lstm" => ml.MulticlassClassification.Trainers.Lstm(With(new LstmTrainer.Options { SequenceLength = sequenceLength }, change)),
+        "Gru" => ml.MulticlassClassification.Trainers.Gru(With(new GruTrainer.Options { SequenceLength = sequenceLength }, change)),
+        "SdcaMaximumEntropy" => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(),
+        "LightGbm" => ml.MulticlassClassification.Trainers.LightGbm(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown trainer."),
+    };
+
+    private static T With<T>(T options, Action<RecurrentTrainerOptions>? change) where T : RecurrentTrainerOptions
+    {
+        change?.Invoke(options);
+        return options;
+    }
+
+    private sealed class Image
+    {
+        public uint Label { get; set; }
+
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private static List<Image> Read(MLContext ml, MnistSplit split, MnistVariant dataset)
+    {
+        IDataView view = ml.Data.LoadMnist(split, variant: dataset);
+        return ml.Data.CreateEnumerable<Image>(view, reuseRowObject: false).ToList();
+    }
+
+    private static IDataView View(MLContext ml, IEnumerable<Image> images, bool raw) => ml.Data.LoadFromEnumerable(raw
+        ? images.Select(i => new Image { Label = i.Label, Features = i.Features.Select(v => MathF.Round(v * 255)).ToArray() })
+        : images);
+
+    /// <summary>Runs <paramref name="trainers"/> on <paramref name="variants"/>, printing each result as it comes.</summary>
+    public static List<Entry> Run(IEnumerable<Variant> variants, IReadOnlyCollection<string> trainers, Action<RecurrentTrainerOptions>? change = null)
+    {
+        var entries = new List<Entry>();
+        var loaded = new Dictionary<MnistVariant, (List<Image> Train, List<Image> Test)>();
+        foreach (Variant variant in variants)
+        {
+            var data = new MLContext(seed: 1);
+            if (!loaded.TryGetValue(variant.Dataset, out var images))
+                loaded[variant.Dataset] = images = (Read(data, MnistSplit.Train, variant.Dataset), Read(data, MnistSplit.Test, variant.Dataset));
+            IDataView train = View(data, images.Train.Take(variant.TrainingRows).ToList(), variant.RawPixels);
+            IDataView test = View(data, images.Test, variant.RawPixels);
+            foreach (string name in TrainerNames.Where(trainers.Contains))
+            {
+                var ml = new MLContext(seed: 1);
+                var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+                    .Append(Trainer(ml, name, variant.SequenceLength, change));
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var clock = Stopwatch.StartNew();
+                ITransformer model = pipeline.Fit(train);
+                double fit = clock.Elapsed.TotalSeconds;
+                double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+                (model as IDisposable)?.Dispose();
+                var entry = new Entry(variant.Name, name, accuracy, fit);
+                Console.WriteLine($"   {entry.Variant,-26} {entry.Trainer,-20} {entry.Accuracy,8:P2} {entry.FitSeconds,8:F1} s fit");
+                entries.Add(entry);
+            }
+        }
+        return entries;
+    }
+}
