@@ -85,14 +85,25 @@ if (args.Contains("--robustness"))
     var trainers = Value("--trainers", string.Join(',', RobustnessSuite.TrainerNames)).Split(',');
     string? normalization = Value("--normalization", null);
     string? maxEpoch = Value("--max-epoch", null);
-    Action<RecurrentTrainerOptions>? change = normalization is null && maxEpoch is null ? null : o =>
+    // --set Name=Value,Name=Value: any option property (of the recurrent trainers that have it) set by name.
+    string? settings = Value("--set", null);
+    Action<RecurrentTrainerOptions>? change = normalization is null && maxEpoch is null && settings is null ? null : o =>
     {
         if (normalization is not null)
             o.InputNormalization = Enum.Parse<InputNormalization>(normalization);
         if (maxEpoch is not null)
             o.MaxEpoch = int.Parse(maxEpoch, System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string setting in (settings ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] pair = setting.Split('=', 2);
+            var property = o.GetType().GetProperty(pair[0]);
+            if (property is null)
+                continue;
+            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(o, type.IsEnum ? Enum.Parse(type, pair[1]) : Convert.ChangeType(pair[1], type, System.Globalization.CultureInfo.InvariantCulture));
+        }
     };
-    Console.WriteLine($"Robustness suite: test accuracy and Fit time, seed 1, defaults{(change is null ? "" : $" except {(normalization is null ? "" : $"InputNormalization={normalization} ")}{(maxEpoch is null ? "" : $"MaxEpoch={maxEpoch}")}")}, no normalizer:");
+    Console.WriteLine($"Robustness suite: test accuracy and Fit time, seed 1, defaults{(change is null ? "" : $" except {(normalization is null ? "" : $"InputNormalization={normalization} ")}{(maxEpoch is null ? "" : $"MaxEpoch={maxEpoch} ")}{settings}")}, no normalizer:");
     figures["robustness"] = RobustnessSuite.Run(variants, trainers, change);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
     File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));

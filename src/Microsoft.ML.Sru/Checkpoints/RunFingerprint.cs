@@ -43,7 +43,6 @@ internal sealed class RunFingerprint
             (nameof(options.GradientClipNorm), Text(options.GradientClipNorm)),
             (nameof(options.EarlyStoppingPatience), Text(plan.EarlyStoppingPatience)),
             (nameof(options.KeepBestModel), plan.KeepBestModel.ToString()),
-            ("held-out training rows", Text(plan.HeldOutRows)),
             (nameof(options.InputNormalization), options.InputNormalization.ToString()),
             (nameof(options.Initialization), options.Initialization.ToString()),
             ("optimizer", optimizer),

@@ -202,14 +202,9 @@ public abstract class RecurrentTrainerBase
 
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
-        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount, validation is not null);
-        if (plan.HeldOutRows > 0)
-        {
-            (set, validation) = set.Split(plan.HeldOutRows, new Random(seed));
-            ch.Info("No validation set and MaxEpoch not set: holding out {0} of the training rows to stop on, up to {1} epochs.", plan.HeldOutRows, plan.Epochs);
-        }
-        else if (_options.MaxEpoch is null)
-            ch.Info("MaxEpoch not set: training {0} epochs for {1} rows{2}.", plan.Epochs, set.RowCount, validation is null ? "" : ", stopping early on the validation set");
+        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount);
+        if (_options.MaxEpoch is null)
+            ch.Info("MaxEpoch not set: training {0} epochs for {1} rows.", plan.Epochs, set.RowCount);
         SequenceClassifier network;
         lock (SeedLock)
         {

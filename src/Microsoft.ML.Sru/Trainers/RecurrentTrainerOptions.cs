@@ -30,10 +30,8 @@ public abstract partial class RecurrentTrainerOptions
     /// 1,000,000.
     /// <para>
     /// The rule for null: enough epochs that training sees about 180,000 rows in all — 3 epochs of 60,000 rows, 18 of
-    /// 10,000 — at least 3 and at most 100. When that is more than 3 epochs and <c>Fit</c> has no validation set, a tenth
-    /// of the training rows (chosen under the MLContext's seed) is held out as one; with any validation set the run stops
-    /// after <see cref="EarlyStoppingPatience"/> epochs without a lower validation loss (5 when that option is 0) and,
-    /// with <see cref="KeepBestModel"/>, keeps the best epoch's weights. The same seed and data give the same model.
+    /// 10,000, 90 of 2,000 — at least 3 and at most 100, with the <see cref="LearningRateSchedule"/> spanning them all.
+    /// Nothing is held out, and without a validation set every epoch runs. The same seed and data give the same model.
     /// </para>
     /// </summary>
     public int? MaxEpoch { get; set; }
@@ -105,9 +103,8 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
-    /// without a lower validation loss than the best so far. Default 0, which turns early stopping off when
-    /// <see cref="MaxEpoch"/> is set (all its epochs run) and means 5 when it is not. Range 0 to 1,000,000. Ignored without
-    /// a validation set.
+    /// without a lower validation loss than the best so far. Default 0 (early stopping off: every epoch runs). Range 0 to
+    /// 1,000,000. Ignored without a validation set.
     /// </summary>
     public int EarlyStoppingPatience { get; set; }
 

@@ -95,33 +95,6 @@ internal sealed class TrainingSet
     /// <summary>Rescales every row in place (see <see cref="InputScaling"/>).</summary>
     public void Scale(InputScaling scaling) => scaling.Apply(Features);
 
-    /// <summary>
-    /// Splits off <paramref name="heldOutRows"/> rows, chosen by <paramref name="random"/>, as a validation set; the rest
-    /// keep their order in the training set.
-    /// </summary>
-    public (TrainingSet Training, TrainingSet HeldOut) Split(int heldOutRows, Random random)
-    {
-        int[] order = Enumerable.Range(0, RowCount).ToArray();
-        random.Shuffle(order);
-        int[] heldOut = order[..heldOutRows];
-        int[] kept = order[heldOutRows..];
-        Array.Sort(kept);
-        Array.Sort(heldOut);
-        return (Subset(kept), Subset(heldOut));
-    }
-
-    private TrainingSet Subset(int[] rows)
-    {
-        var features = new float[(long)rows.Length * FeatureCount];
-        var labels = new int[rows.Length];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            Array.Copy(Features, (long)rows[i] * FeatureCount, features, (long)i * FeatureCount, FeatureCount);
-            labels[i] = Labels[rows[i]];
-        }
-        return new TrainingSet(features, labels, rows.Length, FeatureCount, ClassCount);
-    }
-
     /// <summary>Copies the rows of <paramref name="rows"/> (indices into this set) into arrays of the batch's exact size.</summary>
     public (float[] Features, long[] Labels) Gather(ReadOnlySpan<int> rows)
     {
