@@ -28,7 +28,7 @@ internal static class BlogTable
         ("+ epochs from the data (= the defaults)", o => o.MaxEpoch = new SruTrainer.Options().MaxEpoch),
     };
 
-    public static List<Entry> Run(int[] seeds, bool ablation)
+    public static List<Entry> Run(int[] seeds, bool blogRuns, bool ablation)
     {
         var data = new MLContext(seed: 1);
         IDataView all = data.Data.LoadMnist(MnistSplit.Train);
@@ -44,12 +44,15 @@ internal static class BlogTable
             Console.WriteLine($"   {row,-56} seed {seed}: {result.Accuracy,8:P2} test accuracy, {result.TrainSeconds,6:F1} s training");
         }
 
-        foreach (int seed in seeds)
-            Measure("blog SRU", seed, ml => ml.MulticlassClassification.Trainers.Sru(BlogReproduction.Configure(new SruTrainer.Options())));
-        foreach (int seed in seeds)
-            Measure("blog LSTM", seed, ml => ml.MulticlassClassification.Trainers.Lstm(BlogReproduction.Configure(new LstmTrainer.Options())));
-        Summarize(entries, "blog SRU", BlogReproduction.SruAccuracy);
-        Summarize(entries, "blog LSTM", BlogReproduction.LstmAccuracy);
+        if (blogRuns)
+        {
+            foreach (int seed in seeds)
+                Measure("blog SRU", seed, ml => ml.MulticlassClassification.Trainers.Sru(BlogReproduction.Configure(new SruTrainer.Options())));
+            foreach (int seed in seeds)
+                Measure("blog LSTM", seed, ml => ml.MulticlassClassification.Trainers.Lstm(BlogReproduction.Configure(new LstmTrainer.Options())));
+            Summarize(entries, "blog SRU", BlogReproduction.SruAccuracy);
+            Summarize(entries, "blog LSTM", BlogReproduction.LstmAccuracy);
+        }
 
         if (ablation)
         {
