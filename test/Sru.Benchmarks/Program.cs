@@ -120,6 +120,7 @@ if (args.Contains("--fused-steps-only"))
 }
 if (args.Contains("--onnx"))
 {
+    var onnxFigures = new List<object>();
     // The exported classifiers in ONNX Runtime beside Transform and PredictionEngine (docs/onnx.md); briefly trained, as --scoring-only.
     var ml = new MLContext(seed: 1);
     IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
@@ -139,8 +140,12 @@ if (args.Contains("--onnx"))
         var (p50, p99) = MnistBenchmark.PredictionLatency(ml, model, keyedTest);
         var onnx = OnnxBenchmark.Measure(ml, model, keyedTest);
         Console.WriteLine($"   {name,-5} Transform {rowsPerSecond,8:N0} rows/s, PredictionEngine {p50,7:F1} / {p99,7:F1} µs | ONNX Runtime {onnx.RowsPerSecond,8:N0} rows/s, one row {onnx.P50,7:F1} / {onnx.P99,7:F1} µs");
+        onnxFigures.Add(new { model = name, transform_rows_per_s = rowsPerSecond, prediction_engine_p50_us = p50, prediction_engine_p99_us = p99,
+            onnx_runtime_rows_per_s = onnx.RowsPerSecond, onnx_runtime_p50_us = onnx.P50, onnx_runtime_p99_us = onnx.P99 });
         (model as IDisposable)?.Dispose();
     }
+    figures["onnx"] = onnxFigures;
+    SaveFigures();
     return 0;
 }
 if (args.Contains("--scoring-only"))
