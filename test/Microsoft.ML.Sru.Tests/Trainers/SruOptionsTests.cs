@@ -139,7 +139,7 @@ public sealed class SruOptionsTests
     {
         // A model description whose dropout is 2 (no trainer writes it): the loader names it.
         var spec = TinyModels.Spec with { SruCell = SruCellSpec.Classic with { Dropout = 2 } };
-        StringAssert.Contains(spec.FindProblem(), "SRU dropout 2");
+        StringAssert.Contains(spec.FindProblem()?.ToString(), "SRU dropout 2");
         var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
             ModelSpecFormat.Write(writer, spec, RecurrentModelParameters.FormatVersion);
