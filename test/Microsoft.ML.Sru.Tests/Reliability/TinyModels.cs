@@ -40,6 +40,9 @@ internal static class TinyModels
     /// <summary>The GRU counterpart of <see cref="Sru"/>.</summary>
     public static GruTrainer.Options Gru(int epochs = 1) => Tiny(new GruTrainer.Options(), epochs);
 
+    /// <summary>The counterpart of <see cref="Sru"/> for the cell named <paramref name="cell"/>.</summary>
+    public static RecurrentTrainerOptions For(string cell, int epochs = 1) => Tiny(CellTrainers.NewOptions(cell), epochs);
+
     private static T Tiny<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
         options.SequenceLength = OrderedMarkers.Steps;
