@@ -62,7 +62,7 @@ public sealed partial class CommandLineTests
     public void A_long_option_description_is_cut_to_its_first_sentence_and_range()
     {
         Dictionary<string, string> options = OptionRows(SampleProcess.RunOk("train", "--help"));
-        // The XML summary goes on about the blog's configuration; help keeps the first sentence and the range.
+        // The XML summary goes on to the default; help keeps the first sentence and the range.
         Assert.AreEqual("Width of each recurrent layer. Range 1 to 65,536. [default: 128]", options["--hidden-size <integer>"]);
     }
 
