@@ -44,8 +44,8 @@ internal sealed partial class RecurrentTraining
     }
 
     /// <summary>
-    /// The library's message about a property ("HiddenSize must be between 1 and 65536; it is 0. (Parameter
-    /// 'HiddenSize')") said of the option the user typed: "--hidden-size 0: must be between 1 and 65536."
+    /// The library's message about a property ("HiddenSize must be between 1 and 65,536; it is 0. (Parameter
+    /// 'HiddenSize')") said of the option the user typed: "--hidden-size 0: must be between 1 and 65,536."
     /// </summary>
     private static string OptionError(ArgumentException e, string option)
     {

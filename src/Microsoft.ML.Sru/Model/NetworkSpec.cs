@@ -61,27 +61,24 @@ internal sealed record NetworkSpec(
         }
     }
 
-    /// <summary>The first value out of range, described as "what value (range)", or null when every value is in range.</summary>
-    public string? FindProblem()
+    /// <summary>The first value out of range, or null when every value is in range.</summary>
+    public SpecProblem? FindProblem()
     {
-        static string Range(string what, long value, long max, long min = 1) =>
-            string.Format(CultureInfo.InvariantCulture, "{0} {1} (must be between {2:N0} and {3:N0})", what, value, min, max);
-
         if (!Enum.IsDefined(Cell))
-            return string.Format(CultureInfo.InvariantCulture, "cell kind {0} (must be {1} for SRU, {2} for LSTM or {3} for GRU)",
-                (int)Cell, (int)RecurrentCellKind.Sru, (int)RecurrentCellKind.Lstm, (int)RecurrentCellKind.Gru);
+            return new SpecProblem("cell kind", null, (int)Cell, string.Format(CultureInfo.InvariantCulture, "must be {0} for SRU, {1} for LSTM or {2} for GRU",
+                (int)RecurrentCellKind.Sru, (int)RecurrentCellKind.Lstm, (int)RecurrentCellKind.Gru));
         if (SequenceLength is < 1 or > MaxSize)
-            return Range("sequence length", SequenceLength, MaxSize);
+            return SpecProblem.Range("sequence length", nameof(SequenceLength), SequenceLength, 1, MaxSize);
         if (StepSize is < 1 or > MaxSize)
-            return Range("step size (values per time step)", StepSize, MaxSize);
+            return SpecProblem.Range("step size (values per time step)", null, StepSize, 1, MaxSize);
         if ((long)SequenceLength * StepSize > MaxFeatureCount)
-            return Range("feature count (sequence length × step size)", (long)SequenceLength * StepSize, MaxFeatureCount);
+            return SpecProblem.Range("feature count (sequence length × step size)", null, (long)SequenceLength * StepSize, 1, MaxFeatureCount);
         if (HiddenSize is < 1 or > MaxSize)
-            return Range("hidden size", HiddenSize, MaxSize);
+            return SpecProblem.Range("hidden size", nameof(HiddenSize), HiddenSize, 1, MaxSize);
         if (NumberOfLayers is < 1 or > MaxLayers)
-            return Range("number of layers", NumberOfLayers, MaxLayers);
+            return SpecProblem.Range("number of layers", nameof(NumberOfLayers), NumberOfLayers, 1, MaxLayers);
         if (ClassCount is < 2 or > MaxClasses)
-            return Range("class count", ClassCount, MaxClasses, min: 2);
+            return SpecProblem.Range("class count", null, ClassCount, 2, MaxClasses);
         return SruCell.FindProblem();
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
@@ -42,19 +40,19 @@ internal sealed record SruCellSpec(
     public int ProjectionFor(int inputSize, int outputSize) =>
         ProjectionSize > 0 && ProjectionSize < inputSize && ProjectionSize < outputSize ? ProjectionSize : 0;
 
-    /// <summary>The first value out of range, described as "what value (range)", or null when every value is in range.</summary>
-    public string? FindProblem()
+    /// <summary>The first value out of range, or null when every value is in range.</summary>
+    public SpecProblem? FindProblem()
     {
         if (!Enum.IsDefined(Activation))
-            return string.Format(CultureInfo.InvariantCulture, "SRU activation {0} (must be {1} or {2})", (int)Activation, (int)SruActivation.Tanh, (int)SruActivation.Identity);
+            return SpecProblem.NotOneOf("SRU activation", nameof(Activation), Activation);
         if (!Enum.IsDefined(LayerNorm))
-            return string.Format(CultureInfo.InvariantCulture, "SRU layer-norm placement {0} (must be between {1} and {2})", (int)LayerNorm, (int)SruLayerNorm.None, (int)SruLayerNorm.AfterRecurrence);
+            return SpecProblem.NotOneOf("SRU layer-norm placement", nameof(LayerNorm), LayerNorm);
         if (!(Math.Abs(HighwayBias) <= MaxHighwayBias))
-            return string.Format(CultureInfo.InvariantCulture, "SRU highway bias {0} (must be between {1} and {2})", HighwayBias, -MaxHighwayBias, MaxHighwayBias);
+            return SpecProblem.Range("SRU highway bias", nameof(HighwayBias), HighwayBias, -MaxHighwayBias, MaxHighwayBias);
         if (!(Dropout >= 0 && Dropout <= MaxDropout))
-            return string.Format(CultureInfo.InvariantCulture, "SRU dropout {0} (must be between 0 and {1})", Dropout, MaxDropout);
+            return SpecProblem.Range("SRU dropout", nameof(Dropout), Dropout, 0, MaxDropout);
         if (ProjectionSize is < 0 or > NetworkSpec.MaxSize)
-            return string.Format(CultureInfo.InvariantCulture, "SRU projection size {0} (must be between 0 and {1:N0})", ProjectionSize, NetworkSpec.MaxSize);
+            return SpecProblem.Range("SRU projection size", nameof(ProjectionSize), ProjectionSize, 0, NetworkSpec.MaxSize, minMeaning: "off");
         return null;
     }
 

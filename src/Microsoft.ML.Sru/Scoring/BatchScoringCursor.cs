@@ -1,7 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Numeric;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Sru.Model;
 
 namespace Microsoft.ML.Sru.Scoring;
 
@@ -39,7 +38,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly float[] _batchFeatures;
     private readonly float[] _batchScores;
     private readonly float[] _rowScores;
-    private readonly SruInference.Workspace[]? _workspaces;
+    private readonly IBatchScorer _scorer;
 
     private readonly DataViewRowId[] _batchIds;
     private readonly ValueGetter<DataViewRowId> _followerId;
@@ -73,7 +72,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _batchScores = new float[batchSize * _classCount];
         _rowScores = new float[_classCount];
         _batchIds = new DataViewRowId[batchSize];
-        _workspaces = model.CreateWorkspaces(batchSize);
+        _scorer = model.CreateScorer(batchSize);
         _active = new bool[schema.Count];
         foreach (var column in active)
         {
@@ -184,7 +183,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             }
         }
         _host.Check(count > 0, "The input ended early for the cursor that reads features ahead.");
-        _model.Score(_batchFeatures, count, _batchScores, _workspaces);
+        _model.Score(_batchFeatures, count, _batchScores, _scorer);
         _batchCount = count;
     }
 

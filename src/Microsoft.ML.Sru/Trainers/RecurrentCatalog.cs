@@ -16,11 +16,12 @@ public static class RecurrentCatalog
     /// <param name="featureColumnName">Fixed-size vector of Single.</param>
     /// <param name="sequenceLength">Time steps per row; must divide the feature vector's length.</param>
     /// <param name="hiddenSize">Width of each recurrent layer.</param>
-    /// <param name="numberOfLayers">Number of stacked layers. Default 3 for the SRU (see <see cref="SruTrainer.Options"/>).</param>
+    /// <param name="numberOfLayers">Number of stacked layers; the SRU's default, <see cref="Defaults.SruNumberOfLayers"/>, differs from the LSTM's and GRU's.</param>
     /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static SruTrainer Sru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 3, int? maxEpoch = null)
+        string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName,
+        int sequenceLength = Defaults.SequenceLength, int hiddenSize = Defaults.HiddenSize,
+        int numberOfLayers = Defaults.SruNumberOfLayers, int? maxEpoch = null)
         => Sru(catalog, Simple(new SruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="SruTrainer"/> with every option.</summary>
@@ -41,8 +42,9 @@ public static class RecurrentCatalog
     /// <param name="numberOfLayers">Number of stacked layers.</param>
     /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static LstmTrainer Lstm(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 2, int? maxEpoch = null)
+        string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName,
+        int sequenceLength = Defaults.SequenceLength, int hiddenSize = Defaults.HiddenSize,
+        int numberOfLayers = Defaults.NumberOfLayers, int? maxEpoch = null)
         => Lstm(catalog, Simple(new LstmTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates an <see cref="LstmTrainer"/> with every option.</summary>
@@ -63,8 +65,9 @@ public static class RecurrentCatalog
     /// <param name="numberOfLayers">Number of stacked layers.</param>
     /// <param name="maxEpoch">Passes over the training data; null chooses them from the data (see <see cref="RecurrentTrainerOptions.MaxEpoch"/>).</param>
     public static GruTrainer Gru(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int sequenceLength = 28,
-        int hiddenSize = 128, int numberOfLayers = 2, int? maxEpoch = null)
+        string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName,
+        int sequenceLength = Defaults.SequenceLength, int hiddenSize = Defaults.HiddenSize,
+        int numberOfLayers = Defaults.NumberOfLayers, int? maxEpoch = null)
         => Gru(catalog, Simple(new GruTrainer.Options(), labelColumnName, featureColumnName, sequenceLength, hiddenSize, numberOfLayers, maxEpoch));
 
     /// <summary>Creates a <see cref="GruTrainer"/> with every option.</summary>

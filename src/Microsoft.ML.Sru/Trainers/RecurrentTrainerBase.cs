@@ -26,7 +26,7 @@ public abstract class RecurrentTrainerBase
 
     private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentCellKind cell, RecurrentTrainerOptions options)
         : base(Contracts.CheckRef(env, nameof(env)).Register(name),
-              TrainerUtils.MakeR4VecFeature(ValidatedOptions(options).FeatureColumnName),
+              TrainerUtils.MakeR4VecFeature(ValidatedOptions(options, cell).FeatureColumnName),
               TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
     {
         _options = options;
@@ -100,14 +100,10 @@ public abstract class RecurrentTrainerBase
         }
     }
 
-    /// <summary>The network this trainer builds for <paramref name="stepSize"/> values per time step and <paramref name="classCount"/> classes.</summary>
-    private protected virtual NetworkSpec CreateSpec(int stepSize, int classCount) => new(
-        _cell, _options.SequenceLength, stepSize, _options.HiddenSize, _options.NumberOfLayers, classCount, UseHighway: false);
-
-    private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options)
+    private static RecurrentTrainerOptions ValidatedOptions(RecurrentTrainerOptions options, RecurrentCellKind cell)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        options.Validate(cell);
         return options;
     }
 
@@ -154,10 +150,10 @@ public abstract class RecurrentTrainerBase
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
         var (classCount, featureCount) = TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
-        NetworkSpec spec = CreateSpec(featureCount / _options.SequenceLength, classCount);
+        NetworkSpec spec = _options.ToSpec(_cell, featureCount / _options.SequenceLength, classCount);
         // A network the loader would refuse must not be trained: the saved model could never be loaded.
         if (spec.FindProblem() is { } problem)
-            throw new ArgumentOutOfRangeException(featureColumn.Name,
+            throw problem.Option is not null ? problem.ToOptionException() : new ArgumentOutOfRangeException(featureColumn.Name,
                 $"Feature column '{featureColumn.Name}' ({featureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
         RecurrentModelParameters? initialModel = context.InitialPredictor switch
         {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.ML.Sru.Model;
+
 namespace Microsoft.ML.Sru;
 
 /// <summary>
@@ -6,23 +9,26 @@ namespace Microsoft.ML.Sru;
 /// </summary>
 public abstract partial class RecurrentTrainerOptions
 {
-    /// <summary>The label column: a key type, as produced by <c>MapValueToKey</c>. Default "Label".</summary>
-    public string LabelColumnName { get; set; } = "Label";
+    /// <summary>The label column: a key type, as produced by <c>MapValueToKey</c>. Default <see cref="Defaults.LabelColumnName"/>.</summary>
+    public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
 
-    /// <summary>The features column: a fixed-size vector of <see cref="float"/>. Default "Features".</summary>
-    public string FeatureColumnName { get; set; } = "Features";
+    /// <summary>The features column: a fixed-size vector of <see cref="float"/>. Default <see cref="Defaults.FeatureColumnName"/>.</summary>
+    public string FeatureColumnName { get; set; } = Defaults.FeatureColumnName;
 
     /// <summary>
     /// Number of time steps each feature vector is split into; must divide the vector's length.
-    /// Default 28 (MNIST read row by row: 28 steps of 28 pixels). Range 1 to 65,536.
+    /// Default <see cref="Defaults.SequenceLength"/> (MNIST read row by row). Range 1 to 65,536.
     /// </summary>
-    public int SequenceLength { get; set; } = 28;
+    public int SequenceLength { get; set; } = Defaults.SequenceLength;
 
-    /// <summary>Width of each recurrent layer. Default 128 (the blog's configuration). Range 1 to 65,536.</summary>
-    public int HiddenSize { get; set; } = 128;
+    /// <summary>Width of each recurrent layer. Default <see cref="Defaults.HiddenSize"/>. Range 1 to 65,536.</summary>
+    public int HiddenSize { get; set; } = Defaults.HiddenSize;
 
-    /// <summary>Number of stacked recurrent layers. Default 2 (the blog's configuration); 3 for the SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 64.</summary>
-    public int NumberOfLayers { get; set; } = 2;
+    /// <summary>
+    /// Number of stacked recurrent layers. Default <see cref="Defaults.NumberOfLayers"/>; <see cref="Defaults.SruNumberOfLayers"/>
+    /// for the SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 64.
+    /// </summary>
+    public int NumberOfLayers { get; set; } = Defaults.NumberOfLayers;
 
     /// <summary>
     /// Passes over the training data. Default null: chosen from the data by the rule below. A number trains exactly that
@@ -39,105 +45,115 @@ public abstract partial class RecurrentTrainerOptions
     /// <summary>
     /// How input values are rescaled before the network, from the training rows' range, stored in the model and applied at
     /// scoring too: a pipeline needs no normalizer in front, and values of any scale (raw pixels 0–255, sensor units)
-    /// train alike. Default <see cref="Sru.InputNormalization.Global"/> (one range for all values: data that spans [0, 1]
-    /// is left as it is); <see cref="Sru.InputNormalization.PerStepPosition"/> when the values of a step are in different
-    /// units; <see cref="Sru.InputNormalization.None"/> turns it off. Continued training keeps the initial model's scaling.
+    /// train alike. <see cref="Sru.InputNormalization.Global"/> fits one range for all values (data that spans [0, 1] is
+    /// left as it is); <see cref="Sru.InputNormalization.PerStepPosition"/> one per position in a step, for steps whose
+    /// values are in different units; <see cref="Sru.InputNormalization.None"/> turns it off. Default
+    /// <see cref="Defaults.InputNormalization"/>. Continued training keeps the initial model's scaling.
     /// </summary>
-    public InputNormalization InputNormalization { get; set; } = InputNormalization.Global;
+    public InputNormalization InputNormalization { get; set; } = Defaults.InputNormalization;
 
     /// <summary>
-    /// Rows per gradient step. Default 128 for LSTM and GRU; 32 for SRU (see <see cref="SruTrainer.Options"/>). Range 1 to
-    /// 1,048,576.
+    /// Rows per gradient step. Default <see cref="Defaults.BatchSize"/> for LSTM and GRU; <see cref="Defaults.SruBatchSize"/>
+    /// for SRU (see <see cref="SruTrainer.Options"/>). Range 1 to 1,048,576.
     /// </summary>
-    public int BatchSize { get; set; } = 128;
+    public int BatchSize { get; set; } = Defaults.BatchSize;
 
     /// <summary>
-    /// Adam's step size, the peak of the <see cref="LearningRateSchedule"/>. Default 0.005. Range: greater than 0, at most 10.
+    /// Adam's step size, the peak of the <see cref="LearningRateSchedule"/>. Default <see cref="Defaults.LearningRate"/>.
+    /// Range: greater than 0, at most 10.
     /// </summary>
-    public float LearningRate { get; set; } = 0.005f;
+    public float LearningRate { get; set; } = Defaults.LearningRate;
 
     /// <summary>
-    /// Gradients are rescaled so their global L2 norm is at most this value. Default 1.0 (as in the blog);
-    /// 0 turns clipping off. Range 0 or greater.
+    /// Gradients are rescaled so their global L2 norm is at most this value. Default <see cref="Defaults.GradientClipNorm"/>
+    /// (as in the blog); 0 turns clipping off. Range 0 or greater.
     /// </summary>
-    public float GradientClipNorm { get; set; } = 1.0f;
+    public float GradientClipNorm { get; set; } = Defaults.GradientClipNorm;
 
     /// <summary>
     /// Learning-rate decay of the <see cref="LearningRateSchedule.Step"/> schedule: after each epoch the rate is multiplied
-    /// by this factor. Default 0.5; 1 keeps the rate constant.
+    /// by this factor. Default <see cref="Defaults.LearningRateDecay"/>; 1 keeps the rate constant.
     /// Range: greater than 0, at most 1. The other schedules ignore it.
     /// </summary>
-    public float LearningRateDecay { get; set; } = 0.5f;
+    public float LearningRateDecay { get; set; } = Defaults.LearningRateDecay;
 
     /// <summary>
-    /// How the learning rate changes over training. Default <see cref="Sru.LearningRateSchedule.Cosine"/>: decays it to
-    /// nearly 0 over all steps of the run after the warm-up, however many epochs the run has (which a per-epoch decay
-    /// cannot do when <see cref="MaxEpoch"/> is chosen from the data). <see cref="Sru.LearningRateSchedule.Step"/>
-    /// multiplies it by <see cref="LearningRateDecay"/> after each epoch; <see cref="Sru.LearningRateSchedule.Constant"/>
-    /// keeps it.
+    /// How the learning rate changes over training. <see cref="Sru.LearningRateSchedule.Cosine"/> decays it to nearly 0
+    /// over all steps of the run after the warm-up, however many epochs the run has (which a per-epoch decay cannot do
+    /// when <see cref="MaxEpoch"/> is chosen from the data); <see cref="Sru.LearningRateSchedule.Step"/> multiplies it by
+    /// <see cref="LearningRateDecay"/> after each epoch; <see cref="Sru.LearningRateSchedule.Constant"/> keeps it.
+    /// Default <see cref="Defaults.LearningRateSchedule"/>.
     /// </summary>
-    public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Cosine;
+    public LearningRateSchedule LearningRateSchedule { get; set; } = Defaults.LearningRateSchedule;
 
     /// <summary>
     /// The first this many gradient steps ramp the learning rate up linearly (step s of W at (s + 1) / W of the scheduled
-    /// rate), which steadies Adam's first updates. Default 0 (no warm-up). Range 0 to 100,000,000.
+    /// rate), which steadies Adam's first updates. Default <see cref="Defaults.WarmupSteps"/> (no warm-up). Range 0 to
+    /// 100,000,000.
     /// </summary>
-    public int WarmupSteps { get; set; }
+    public int WarmupSteps { get; set; } = Defaults.WarmupSteps;
 
     /// <summary>
     /// Decoupled weight decay (AdamW): every step shrinks each weight by LearningRate × WeightDecay of itself, apart from
-    /// the gradient step. Default 0 (plain Adam). Range 0 to 1.
+    /// the gradient step. Default <see cref="Defaults.WeightDecay"/> (plain Adam). Range 0 to 1.
     /// </summary>
-    public float WeightDecay { get; set; }
+    public float WeightDecay { get; set; } = Defaults.WeightDecay;
 
     /// <summary>
-    /// How the new network's weights are drawn (under the MLContext's seed). Default <see cref="Sru.WeightInitialization.Default"/>;
+    /// How the new network's weights are drawn (under the MLContext's seed). Default <see cref="Defaults.Initialization"/>;
     /// <see cref="Sru.WeightInitialization.TensorFlow1"/> starts as TensorFlow 1.x did, to reproduce a model trained there
     /// (for the SRU, only the 2017 cell: it is refused with ProjectionSize, UseCellStateWeights or LayerNorm). Not used when
     /// training continues from a model.
     /// </summary>
-    public WeightInitialization Initialization { get; set; }
+    public WeightInitialization Initialization { get; set; } = Defaults.Initialization;
 
-    /// <summary>A training-progress line is logged every this many steps. Default 100. Range 1 or greater.</summary>
-    public int LogEveryNSteps { get; set; } = 100;
+    /// <summary>
+    /// A training-progress line is logged every this many steps. Default <see cref="Defaults.LogEveryNSteps"/>. Range 1 or
+    /// greater.
+    /// </summary>
+    public int LogEveryNSteps { get; set; } = Defaults.LogEveryNSteps;
 
     /// <summary>
     /// With a validation set (<c>Fit(trainData, validationData)</c>): training stops after this many epochs in a row
-    /// without a lower validation loss than the best so far. Default 0 (early stopping off: every epoch runs). Range 0 to
-    /// 1,000,000. Ignored without a validation set.
+    /// without a lower validation loss than the best so far. Default <see cref="Defaults.EarlyStoppingPatience"/> (early
+    /// stopping off: every epoch runs). Range 0 to 1,000,000. Ignored without a validation set.
     /// </summary>
-    public int EarlyStoppingPatience { get; set; }
+    public int EarlyStoppingPatience { get; set; } = Defaults.EarlyStoppingPatience;
 
     /// <summary>
     /// With a validation set: the trained model gets the weights of the epoch with the lowest validation loss, not
-    /// those of the last epoch. Default true. Ignored without a validation set.
+    /// those of the last epoch. Default <see cref="Defaults.KeepBestModel"/>. Ignored without a validation set.
     /// </summary>
-    public bool KeepBestModel { get; set; } = true;
+    public bool KeepBestModel { get; set; } = Defaults.KeepBestModel;
 
     /// <summary>
-    /// TorchSharp device name: "cpu" (default), "cuda" or "cuda:N". CUDA needs a CUDA build of TorchSharp
-    /// referenced by the app; see <see cref="FallbackToCpu"/>.
+    /// TorchSharp device name: "cpu", "cuda" or "cuda:N". Default <see cref="Defaults.Device"/>. CUDA needs a CUDA build of
+    /// TorchSharp referenced by the app; see <see cref="FallbackToCpu"/>.
     /// </summary>
-    public string Device { get; set; } = "cpu";
+    public string Device { get; set; } = Defaults.Device;
 
     /// <summary>
     /// After each epoch, collect garbage and (on Linux with glibc) return freed native memory to the OS with
-    /// malloc_trim. Default true: on full MNIST it kept the working set level across 10 epochs (about 0.75–0.83 GB)
-    /// where without it the working set climbed for five epochs. Costs milliseconds per epoch.
+    /// malloc_trim. Default <see cref="Defaults.TrimNativeMemoryEachEpoch"/>: on full MNIST it kept the working set level
+    /// across 10 epochs (about 0.75–0.83 GB) where without it the working set climbed for five epochs. Costs milliseconds
+    /// per epoch.
     /// </summary>
-    public bool TrimNativeMemoryEachEpoch { get; set; } = true;
+    public bool TrimNativeMemoryEachEpoch { get; set; } = Defaults.TrimNativeMemoryEachEpoch;
 
     /// <summary>
     /// On Linux with glibc, keep libtorch's large per-step buffers (up to 32 MiB each) in the heap between steps instead
     /// of unmapping and faulting them in again every step (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD). Process-wide,
-    /// and it stays set after training. Default false. It speeds up libtorch-heavy steps (LSTM, GRU, the reference SRU)
-    /// most; see the README's benchmark table for measured steps with and without it. Keep
+    /// and it stays set after training. Default <see cref="Defaults.TuneNativeAllocator"/>. It speeds up libtorch-heavy
+    /// steps (LSTM, GRU, the reference SRU) most; see the README's benchmark table for measured steps with and without it. Keep
     /// <see cref="TrimNativeMemoryEachEpoch"/> on with it, so that memory stays flat over long runs.
     /// </summary>
-    public bool TuneNativeAllocator { get; set; }
+    public bool TuneNativeAllocator { get; set; } = Defaults.TuneNativeAllocator;
 
-    /// <summary>When the requested CUDA device is not usable, train on the CPU with a warning instead of failing. Default false.</summary>
-    public bool FallbackToCpu { get; set; }
+    /// <summary>
+    /// When the requested CUDA device is not usable, train on the CPU with a warning instead of failing. Default
+    /// <see cref="Defaults.FallbackToCpu"/>.
+    /// </summary>
+    public bool FallbackToCpu { get; set; } = Defaults.FallbackToCpu;
 
     /// <summary>
     /// Receives a <see cref="TrainingProgress"/> after every step and every epoch, on the training thread (keep it
@@ -163,27 +179,41 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// With <see cref="CheckpointDirectory"/>: also write a checkpoint every this many steps (counted over the whole run),
-    /// not only at the end of each epoch. Default 0: once per epoch. Range 0 to 1,000,000,000.
+    /// not only at the end of each epoch. Default <see cref="Defaults.CheckpointEveryNSteps"/>: once per epoch. Range 0 to
+    /// 1,000,000,000.
     /// </summary>
-    public int CheckpointEveryNSteps { get; set; }
-
-    /// <summary>With <see cref="CheckpointDirectory"/>: how many of the newest checkpoints stay on disk. Default 3. Range 1 to 1,000.</summary>
-    public int KeepCheckpoints { get; set; } = 3;
+    public int CheckpointEveryNSteps { get; set; } = Defaults.CheckpointEveryNSteps;
 
     /// <summary>
-    /// With <see cref="CheckpointDirectory"/>: continue from the newest checkpoint there, if any (default true). False
-    /// starts over, deleting the folder's checkpoints first.
+    /// With <see cref="CheckpointDirectory"/>: how many of the newest checkpoints stay on disk. Default
+    /// <see cref="Defaults.KeepCheckpoints"/>. Range 1 to 1,000.
     /// </summary>
-    public bool ResumeFromCheckpoint { get; set; } = true;
+    public int KeepCheckpoints { get; set; } = Defaults.KeepCheckpoints;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option.</summary>
-    internal virtual void Validate()
+    /// <summary>
+    /// With <see cref="CheckpointDirectory"/>: continue from the newest checkpoint there, if any. Default
+    /// <see cref="Defaults.ResumeFromCheckpoint"/>. False starts over, deleting the folder's checkpoints first.
+    /// </summary>
+    public bool ResumeFromCheckpoint { get; set; } = Defaults.ResumeFromCheckpoint;
+
+    /// <summary>
+    /// The network these options describe for a <paramref name="cell"/> network reading <paramref name="stepSize"/> values
+    /// a step into <paramref name="classCount"/> classes: the one place where options become a network description.
+    /// </summary>
+    internal virtual NetworkSpec ToSpec(RecurrentCellKind cell, int stepSize, int classCount) =>
+        new(cell, SequenceLength, stepSize, HiddenSize, NumberOfLayers, classCount, UseHighway: false);
+
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option
+    /// of a <paramref name="cell"/> trainer.
+    /// </summary>
+    internal virtual void Validate(RecurrentCellKind cell)
     {
         CheckName(LabelColumnName, nameof(LabelColumnName));
         CheckName(FeatureColumnName, nameof(FeatureColumnName));
-        CheckRange(SequenceLength, 1, 1 << 16, nameof(SequenceLength));
-        CheckRange(HiddenSize, 1, 1 << 16, nameof(HiddenSize));
-        CheckRange(NumberOfLayers, 1, 64, nameof(NumberOfLayers));
+        // The network's options have the ranges a saved model's description is checked against, whatever the data give.
+        if (ToSpec(cell, stepSize: 1, classCount: 2).FindProblem() is { } problem)
+            throw problem.ToOptionException();
         if (MaxEpoch is { } maxEpoch)
             CheckRange(maxEpoch, 1, 1_000_000, nameof(MaxEpoch));
         if (!Enum.IsDefined(Initialization))
@@ -240,6 +270,6 @@ public abstract partial class RecurrentTrainerOptions
     private static void CheckRange(int value, int min, int max, string option)
     {
         if (value < min || value > max)
-            throw new ArgumentOutOfRangeException(option, value, $"{option} must be between {min} and {max}; it is {value}.");
+            throw new ArgumentOutOfRangeException(option, value, string.Create(CultureInfo.InvariantCulture, $"{option} must be between {min:N0} and {max:N0}; it is {value}."));
     }
 }

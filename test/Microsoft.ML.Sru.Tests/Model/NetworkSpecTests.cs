@@ -40,7 +40,7 @@ public sealed class NetworkSpecTests
     [TestMethod]
     public void An_unknown_cell_kind_is_refused_listing_the_known_ones()
     {
-        string? problem = new NetworkSpec((RecurrentCellKind)4, 4, 4, 8, 1, 3, false).FindProblem();
+        string? problem = new NetworkSpec((RecurrentCellKind)4, 4, 4, 8, 1, 3, false).FindProblem()?.ToString();
 
         Assert.AreEqual("cell kind 4 (must be 1 for SRU, 2 for LSTM or 3 for GRU)", problem);
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Tests.Trainers;
 using Microsoft.ML.Transforms;
 
 namespace Microsoft.ML.Sru.Tests.Onnx;
@@ -24,12 +25,9 @@ public sealed class OnnxMnistTests
         IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 5000);
         IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
-        IEstimator<ITransformer> trainer = cell switch
-        {
-            "SRU" => ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 }),
-            "LSTM" => ml.MulticlassClassification.Trainers.Lstm(new LstmTrainer.Options { MaxEpoch = 1 }),
-            _ => ml.MulticlassClassification.Trainers.Gru(new GruTrainer.Options { MaxEpoch = 1 }),
-        };
+        RecurrentTrainerOptions options = CellTrainers.NewOptions(cell);
+        options.MaxEpoch = 1;
+        IEstimator<ITransformer> trainer = CellTrainers.Trainer(ml, options);
         ITransformer model = toKey.Append(trainer).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(train);
 
         float largest = OnnxParity.AssertMatchesTransform(ml, model, test);

@@ -170,7 +170,7 @@ public sealed class ModelFileTests
         byte[] zip = TinyModels.RewriteEntry(TinyModels.SavedZip, TinyModels.ModelKeyEntry, key =>
         {
             int at = TinyModels.SpecOffset(key, TinyModels.Spec);
-            ModelSpecFormat.ToBytes(huge, RecurrentModelParameters.FormatVersion).CopyTo(key, at);
+            ModelSpecFormat.ToBytes(huge, RecurrentModelFormat.FormatVersion).CopyTo(key, at);
             return key;
         });
         zip = TinyModels.RewriteEntry(zip, TinyModels.WeightsEntry, _ => TinyModels.WeightsFor(tiny, huge));
@@ -238,7 +238,7 @@ public sealed class ModelFileTests
     [TestMethod]
     public void A_format_version_newer_than_the_reader_is_refused_with_a_hint()
     {
-        byte[] zip = WithVersions(TinyModels.SavedZip, RecurrentModelParameters.FormatVersion, written: 0x00020000, readable: 0x00020000);
+        byte[] zip = WithVersions(TinyModels.SavedZip, RecurrentModelFormat.FormatVersion, written: 0x00020000, readable: 0x00020000);
 
         ModelFormatException e = TinyModels.LoadFails(zip);
 
@@ -260,7 +260,7 @@ public sealed class ModelFileTests
         new MLContext().Model.Save(loaded, null, resaved);
         // Loaded from the old layout, the model is ML.NET's MulticlassPredictionTransformer, and saves in that layout.
         byte[] key = TinyModels.ReadEntry(resaved.ToArray(), TinyModels.LegacyModelDirectory + "Model.key");
-        Assert.AreEqual(RecurrentModelParameters.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
+        Assert.AreEqual(RecurrentModelFormat.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
         Assert.IsTrue(TinyModels.SameScores(scores, TinyModels.Scores(TinyModels.Load(resaved.ToArray()))));
     }
 

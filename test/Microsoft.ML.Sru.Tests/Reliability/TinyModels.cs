@@ -40,6 +40,9 @@ internal static class TinyModels
     /// <summary>The GRU counterpart of <see cref="Sru"/>.</summary>
     public static GruTrainer.Options Gru(int epochs = 1) => Tiny(new GruTrainer.Options(), epochs);
 
+    /// <summary>The counterpart of <see cref="Sru"/> for the cell named <paramref name="cell"/>.</summary>
+    public static RecurrentTrainerOptions For(string cell, int epochs = 1) => Tiny(CellTrainers.NewOptions(cell), epochs);
+
     private static T Tiny<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
         options.SequenceLength = OrderedMarkers.Steps;
@@ -121,7 +124,7 @@ internal static class TinyModels
     /// <summary>Where the network description starts in the classifier's Model.key (after ML.NET's header and the float width).</summary>
     public static int SpecOffset(byte[] modelKey, NetworkSpec spec)
     {
-        byte[] pattern = [.. BitConverter.GetBytes(sizeof(float)), .. ModelSpecFormat.ToBytes(spec, RecurrentModelParameters.FormatVersion)];
+        byte[] pattern = [.. BitConverter.GetBytes(sizeof(float)), .. ModelSpecFormat.ToBytes(spec, RecurrentModelFormat.FormatVersion)];
         int at = modelKey.AsSpan().IndexOf(pattern);
         Assert.IsGreaterThanOrEqualTo(0, at, "the network description was not found in Model.key");
         Assert.AreEqual(-1, modelKey.AsSpan(at + 1).IndexOf(pattern), "the network description occurs once");
@@ -155,9 +158,9 @@ internal static class TinyModels
     public static byte[] ChecksumCovered(NetworkSpec spec)
     {
         byte[] key = ReadEntry(SavedZip, ModelKeyEntry);
-        int at = SpecOffset(key, Spec) + ModelSpecFormat.Size(RecurrentModelParameters.FormatVersion);
+        int at = SpecOffset(key, Spec) + ModelSpecFormat.Size(RecurrentModelFormat.FormatVersion);
         int scalingBytes = 2 * sizeof(int) + 2 * sizeof(float) * Spec.StepSize;
-        return [.. ModelSpecFormat.ToBytes(spec, RecurrentModelParameters.FormatVersion), .. key.AsSpan(at, scalingBytes)];
+        return [.. ModelSpecFormat.ToBytes(spec, RecurrentModelFormat.FormatVersion), .. key.AsSpan(at, scalingBytes)];
     }
 
     /// <summary>Every exception in the chain, outermost first, including the inner exceptions of aggregates.</summary>

@@ -62,7 +62,7 @@ public sealed partial class CommandLineTests
     public void A_long_option_description_is_cut_to_its_first_sentence_and_range()
     {
         Dictionary<string, string> options = OptionRows(SampleProcess.RunOk("train", "--help"));
-        // The XML summary goes on about the blog's configuration; help keeps the first sentence and the range.
+        // The XML summary goes on to the default; help keeps the first sentence and the range.
         Assert.AreEqual("Width of each recurrent layer. Range 1 to 65,536. [default: 128]", options["--hidden-size <integer>"]);
     }
 
@@ -76,10 +76,10 @@ public sealed partial class CommandLineTests
     }
 
     [TestMethod]
-    [DataRow(new[] { "--batch-size", "0" }, "error: --batch-size 0: must be between 1 and 1048576.")]
-    [DataRow(new[] { "--hidden-size", "0" }, "error: --hidden-size 0: must be between 1 and 65536.")]
-    [DataRow(new[] { "--epochs", "0" }, "error: --epochs 0: must be between 1 and 1000000.")]
-    [DataRow(new[] { "--max-epoch", "0" }, "error: --max-epoch 0: must be between 1 and 1000000.")]
+    [DataRow(new[] { "--batch-size", "0" }, "error: --batch-size 0: must be between 1 and 1,048,576.")]
+    [DataRow(new[] { "--hidden-size", "0" }, "error: --hidden-size 0: must be between 1 and 65,536.")]
+    [DataRow(new[] { "--epochs", "0" }, "error: --epochs 0: must be between 1 and 1,000,000.")]
+    [DataRow(new[] { "--max-epoch", "0" }, "error: --max-epoch 0: must be between 1 and 1,000,000.")]
     [DataRow(new[] { "--learning-rate", "20" }, "error: --learning-rate 20: must be greater than 0 and at most 10.")]
     public void An_out_of_range_trainer_option_exits_2_named_as_typed_without_internals(string[] option, string expected)
     {

@@ -54,12 +54,7 @@ public sealed class BatchTransformTests
     private static RecurrentPredictionTransformer Train(MLContext ml, string cell)
     {
         IDataView train = OrderedMarkers.Load(ml, 200, seed: 1);
-        return cell switch
-        {
-            "SRU" => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train),
-            "LSTM" => ml.MulticlassClassification.Trainers.Lstm(TinyModels.Lstm()).Fit(train),
-            _ => ml.MulticlassClassification.Trainers.Gru(TinyModels.Gru()).Fit(train),
-        };
+        return CellTrainers.Trainer(ml, TinyModels.For(cell)).Fit(train);
     }
 
     [TestMethod]

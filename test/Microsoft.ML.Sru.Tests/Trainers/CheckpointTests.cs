@@ -223,13 +223,7 @@ public sealed class CheckpointTests
         int rows = Rows, int dataSeed = 1, int keep = 3, Action<RecurrentTrainerOptions>? configure = null, List<string>? log = null,
         List<TrainingProgress>? epochReports = null, List<TrainingProgress>? stepReports = null)
     {
-        RecurrentTrainerOptions options = cell switch
-        {
-            "sru" => TinyModels.Sru(epochs: validate ? 12 : 3),
-            "lstm" => TinyModels.Lstm(epochs: 3),
-            "gru" => TinyModels.Gru(epochs: 3),
-            _ => throw new ArgumentOutOfRangeException(nameof(cell)),
-        };
+        RecurrentTrainerOptions options = TinyModels.For(cell, epochs: validate && cell == "sru" ? 12 : 3);
         options.CheckpointDirectory = checkpoints;
         options.CheckpointEveryNSteps = 1;
         options.KeepCheckpoints = keep;
@@ -253,14 +247,7 @@ public sealed class CheckpointTests
             ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
         var data = new MLContext(seed: 1);
         IDataView train = OrderedMarkers.Load(data, rows, seed: dataSeed);
-        var trainers = ml.MulticlassClassification.Trainers;
-        RecurrentTrainerBase trainer = options switch
-        {
-            SruTrainer.Options sru => trainers.Sru(sru),
-            LstmTrainer.Options lstm => trainers.Lstm(lstm),
-            GruTrainer.Options gru => trainers.Gru(gru),
-            _ => throw new InvalidOperationException(),
-        };
+        RecurrentTrainerBase trainer = CellTrainers.Trainer(ml, options);
         if (!validate)
             return trainer.Fit(train);
         return trainer.Fit(train, ValidationSetTests.Misleading(data));

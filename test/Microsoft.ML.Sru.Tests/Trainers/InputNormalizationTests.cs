@@ -7,20 +7,9 @@ namespace Microsoft.ML.Sru.Tests.Trainers;
 [TestClass]
 public sealed class InputNormalizationTests
 {
-    private static RecurrentTrainerOptions Options(string cell) => cell switch
-    {
-        "SRU" => TinyModels.Sru(epochs: 6),
-        "LSTM" => TinyModels.Lstm(epochs: 6),
-        _ => TinyModels.Gru(epochs: 6),
-    };
+    private static RecurrentTrainerOptions Options(string cell) => TinyModels.For(cell, epochs: 6);
 
-    private static RecurrentTrainerBase Trainer(MLContext ml, RecurrentTrainerOptions options) => options switch
-    {
-        SruTrainer.Options sru => ml.MulticlassClassification.Trainers.Sru(sru),
-        LstmTrainer.Options lstm => ml.MulticlassClassification.Trainers.Lstm(lstm),
-        GruTrainer.Options gru => ml.MulticlassClassification.Trainers.Gru(gru),
-        _ => throw new ArgumentOutOfRangeException(nameof(options)),
-    };
+    private static RecurrentTrainerBase Trainer(MLContext ml, RecurrentTrainerOptions options) => CellTrainers.Trainer(ml, options);
 
     private static IEnumerable<OrderedMarkers.Row> Transformed(IEnumerable<OrderedMarkers.Row> rows, float scale, float shift) =>
         rows.Select(r => new OrderedMarkers.Row { Label = r.Label, Features = r.Features.Select(v => v * scale + shift).ToArray() });

@@ -7,10 +7,6 @@ public sealed class RecurrentTrainerTests
 {
     private static SruTrainer.Options FastSru(int epochs = 12) => Fast(new SruTrainer.Options(), epochs);
 
-    private static LstmTrainer.Options FastLstm(int epochs = 12) => Fast(new LstmTrainer.Options(), epochs);
-
-    private static GruTrainer.Options FastGru(int epochs = 12) => Fast(new GruTrainer.Options(), epochs);
-
     /// <summary>Small and quick settings for the synthetic task.</summary>
     private static T Fast<T>(T options, int epochs) where T : RecurrentTrainerOptions
     {
@@ -25,31 +21,16 @@ public sealed class RecurrentTrainerTests
     }
 
     [TestMethod]
-    public void Sru_learns_an_order_dependent_task_and_evaluates_with_standard_metrics()
+    [DataRow("SRU")]
+    [DataRow("LSTM")]
+    [DataRow("GRU")]
+    public void Each_cell_learns_an_order_dependent_task_and_evaluates_with_standard_metrics(string cell)
     {
         var ml = new MLContext(seed: 1);
-        var model = ml.MulticlassClassification.Trainers.Sru(FastSru()).Fit(OrderedMarkers.Load(ml, 2000, seed: 1));
+        var model = Trainer(ml, cell).Fit(OrderedMarkers.Load(ml, 2000, seed: 1));
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(OrderedMarkers.Load(ml, 500, seed: 2)));
-        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"SRU accuracy {metrics.MacroAccuracy}");
-    }
-
-    [TestMethod]
-    public void Lstm_learns_an_order_dependent_task_and_evaluates_with_standard_metrics()
-    {
-        var ml = new MLContext(seed: 1);
-        var model = ml.MulticlassClassification.Trainers.Lstm(FastLstm()).Fit(OrderedMarkers.Load(ml, 2000, seed: 1));
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(OrderedMarkers.Load(ml, 500, seed: 2)));
-        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"LSTM accuracy {metrics.MacroAccuracy}");
-    }
-
-    [TestMethod]
-    public void Gru_learns_an_order_dependent_task_and_evaluates_with_standard_metrics()
-    {
-        var ml = new MLContext(seed: 1);
-        var model = ml.MulticlassClassification.Trainers.Gru(FastGru()).Fit(OrderedMarkers.Load(ml, 2000, seed: 1));
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(OrderedMarkers.Load(ml, 500, seed: 2)));
-        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"GRU accuracy {metrics.MacroAccuracy}");
-        Assert.AreEqual("GRU", model.Model.CellType);
+        Assert.IsGreaterThan(0.9, metrics.MacroAccuracy, $"{cell} accuracy {metrics.MacroAccuracy}");
+        Assert.AreEqual(cell, model.Model.CellType);
     }
 
     [TestMethod]
@@ -105,13 +86,8 @@ public sealed class RecurrentTrainerTests
     }
 
     /// <summary>A fast trainer of the named cell.</summary>
-    internal static RecurrentTrainerBase Trainer(MLContext ml, string cell, int epochs = 12) => cell switch
-    {
-        "SRU" => ml.MulticlassClassification.Trainers.Sru(FastSru(epochs)),
-        "LSTM" => ml.MulticlassClassification.Trainers.Lstm(FastLstm(epochs)),
-        "GRU" => ml.MulticlassClassification.Trainers.Gru(FastGru(epochs)),
-        _ => throw new ArgumentOutOfRangeException(nameof(cell), cell, "no such cell"),
-    };
+    internal static RecurrentTrainerBase Trainer(MLContext ml, string cell, int epochs = 12) =>
+        CellTrainers.Trainer(ml, Fast(CellTrainers.NewOptions(cell), epochs));
 
     [TestMethod]
     public void PredictionEngine_predicts_a_single_row()

@@ -88,7 +88,7 @@ public sealed class SruOptionsTests
         float[] features = rows.SelectMany(r => r.Features).ToArray();
         model.Model.InputScaling.Apply(features);
         var batch = new float[rows.Count * 3];
-        model.Model.Score(features, rows.Count, batch);
+        model.Model.TorchScorer.Score(features, rows.Count, batch);
         for (int i = 0; i < rows.Count; i++)
             for (int c = 0; c < 3; c++)
                 Assert.AreEqual(batch[i * 3 + c], single[i][c], 2e-5, $"{name}: row {i}, class {c}");
@@ -139,12 +139,12 @@ public sealed class SruOptionsTests
     {
         // A model description whose dropout is 2 (no trainer writes it): the loader names it.
         var spec = TinyModels.Spec with { SruCell = SruCellSpec.Classic with { Dropout = 2 } };
-        StringAssert.Contains(spec.FindProblem(), "SRU dropout 2");
+        StringAssert.Contains(spec.FindProblem()?.ToString(), "SRU dropout 2");
         var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-            ModelSpecFormat.Write(writer, spec, RecurrentModelParameters.FormatVersion);
+            ModelSpecFormat.Write(writer, spec, RecurrentModelFormat.FormatVersion);
         stream.Position = 0;
-        var e = Assert.Throws<FormatException>(() => ModelSpecFormat.Read(new BinaryReader(stream), RecurrentModelParameters.FormatVersion));
+        var e = Assert.Throws<FormatException>(() => ModelSpecFormat.Read(new BinaryReader(stream), RecurrentModelFormat.FormatVersion));
         StringAssert.Contains(e.Message, "SRU dropout 2");
     }
 }

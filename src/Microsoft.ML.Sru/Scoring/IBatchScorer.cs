@@ -1,0 +1,14 @@
+namespace Microsoft.ML.Sru.Scoring;
+
+/// <summary>
+/// Scores batches of rows through a trained network for one caller at a time: a scorer may own scratch memory sized
+/// for the batch it was created for, so each mapper (thread) and cursor gets its own.
+/// </summary>
+internal interface IBatchScorer
+{
+    /// <summary>
+    /// Class probabilities for <paramref name="rows"/> rows of already rescaled features ([rows, feature count]) into
+    /// <paramref name="scores"/> ([rows, class count]); throws <see cref="ObjectDisposedException"/> once the model is disposed.
+    /// </summary>
+    void Score(float[] features, int rows, float[] scores);
+}
