@@ -9,11 +9,8 @@ public sealed class AtomicSaveTests
     [TestMethod]
     public void SaveAtomically_replaces_an_existing_model_and_leaves_only_the_model_in_the_folder()
     {
-        string folder = NewFolder();
-        string path = Path.Combine(folder, "model.zip");
-        File.WriteAllBytes(path, TinyModels.SavedZip);
-        var ml = new MLContext(seed: 3);
-        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        string folder = FolderWithSavedModel(out string path, out _);
+        var (ml, train) = TrainingData();
         using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
 
         ml.Model.SaveAtomically(model, train.Schema, path);
@@ -27,12 +24,8 @@ public sealed class AtomicSaveTests
     [TestMethod]
     public void A_failed_SaveAtomically_leaves_the_existing_model_unchanged_and_no_temporary_file()
     {
-        string folder = NewFolder();
-        string path = Path.Combine(folder, "model.zip");
-        byte[] existing = TinyModels.SavedZip;
-        File.WriteAllBytes(path, existing);
-        var ml = new MLContext(seed: 3);
-        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        string folder = FolderWithSavedModel(out string path, out byte[] existing);
+        var (ml, train) = TrainingData();
         var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
         model.Dispose();
 
@@ -47,8 +40,7 @@ public sealed class AtomicSaveTests
     public void SaveAtomically_into_a_missing_folder_names_the_folder()
     {
         string missing = Path.Combine(Path.GetTempPath(), "sru-missing-" + Guid.NewGuid().ToString("N"));
-        var ml = new MLContext(seed: 3);
-        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        var (ml, train) = TrainingData();
         using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
 
         var e = Assert.ThrowsExactly<DirectoryNotFoundException>(() => ml.Model.SaveAtomically(model, train.Schema, Path.Combine(missing, "model.zip")));
@@ -61,8 +53,7 @@ public sealed class AtomicSaveTests
     {
         string folder = NewFolder();
         string path = Path.Combine(folder, "model.zip");
-        var ml = new MLContext(seed: 3);
-        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        var (ml, train) = TrainingData();
         using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
 
         ml.Model.SaveAtomically(model, train.Schema, path, zip =>
@@ -82,12 +73,8 @@ public sealed class AtomicSaveTests
     [TestMethod]
     public void SaveAtomically_whose_entries_callback_throws_leaves_the_existing_model_unchanged()
     {
-        string folder = NewFolder();
-        string path = Path.Combine(folder, "model.zip");
-        byte[] existing = TinyModels.SavedZip;
-        File.WriteAllBytes(path, existing);
-        var ml = new MLContext(seed: 3);
-        IDataView train = OrderedMarkers.Load(ml, 100, seed: 3);
+        string folder = FolderWithSavedModel(out string path, out byte[] existing);
+        var (ml, train) = TrainingData();
         using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(train);
 
         Assert.Throws<InvalidOperationException>(() => ml.Model.SaveAtomically(model, train.Schema, path, _ => throw new InvalidOperationException("no entry")));
@@ -95,6 +82,22 @@ public sealed class AtomicSaveTests
         CollectionAssert.AreEqual(existing, File.ReadAllBytes(path));
         CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
         Directory.Delete(folder, recursive: true);
+    }
+
+    private static (MLContext Ml, IDataView Train) TrainingData()
+    {
+        var ml = new MLContext(seed: 3);
+        return (ml, OrderedMarkers.Load(ml, 100, seed: 3));
+    }
+
+    /// <summary>A new folder holding model.zip, a model saved earlier (its bytes in <paramref name="existing"/>).</summary>
+    private static string FolderWithSavedModel(out string path, out byte[] existing)
+    {
+        string folder = NewFolder();
+        path = Path.Combine(folder, "model.zip");
+        existing = TinyModels.SavedZip;
+        File.WriteAllBytes(path, existing);
+        return folder;
     }
 
     private static string NewFolder()
