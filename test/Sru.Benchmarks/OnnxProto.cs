@@ -36,14 +36,17 @@ internal static class OnnxProto
                 fields.Where(f => f.Field == NodeAttribute).ToList(), bytes);
         }
 
-        /// <summary>The integer attribute <paramref name="name"/>, or null.</summary>
+        /// <summary>
+        /// The integer attribute <paramref name="name"/>, or null. An attribute without its value is 0: ML.NET's
+        /// converter writes ONNX's messages with proto3 classes, which leave out a field that has its default.
+        /// </summary>
         public long? IntAttribute(string name)
         {
             foreach (var attribute in Attributes)
             {
                 var fields = ProtoField.Read(attribute.Bytes);
                 if (fields.Any(f => f.Field == AttributeName && f.Text == name))
-                    return fields.Where(f => f.Field == AttributeInt).Select(f => (long?)unchecked((long)f.Number)).FirstOrDefault();
+                    return fields.Where(f => f.Field == AttributeInt).Select(f => unchecked((long)f.Number)).FirstOrDefault();
             }
             return null;
         }

@@ -69,8 +69,9 @@ internal static class OnnxScanRewriter
             if (concat >= 0)
                 removing.Add(concat);
             var internalValues = forget.Concat(blend).Concat(concat >= 0 ? cells : cells.Take(steps - 1));
-            if (internalValues.Any(v => consumers[v].Any(k => !removing.Contains(k))))
-                throw new InvalidOperationException($"Layer {layers}: a value of the unrolled recurrence is read outside it.");
+            foreach (string value in internalValues)
+                if (consumers[value].FirstOrDefault(k => !removing.Contains(k), -1) is int reader and >= 0)
+                    throw new InvalidOperationException($"Layer {layers}: {value}, a value of the unrolled recurrence, is read by {nodes[reader].OpType} {nodes[reader].Name} outside it.");
             removed.UnionWith(removing);
 
             string prefix = $"SCAN{layers}.";

@@ -132,7 +132,11 @@ if (args.Contains("--onnx-scan"))
     var options = new SruTrainer.Options { MaxEpoch = 1 };
     ITransformer model = ml.MulticlassClassification.Trainers.Sru(options).Fit(keyedTrain);
     var spec = ((RecurrentPredictionTransformer)model).Model.Spec;
+    // The load average before and after: other processes on the machine change the figures.
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    string loadBefore = LoadAverage();
     var r = OnnxScanBenchmark.Run(ml, model, keyedTest, spec.SequenceLength, spec.NumberOfLayers);
+    string loadAfter = LoadAverage();
     (model as IDisposable)?.Dispose();
     Console.WriteLine($"SRU {spec.NumberOfLayers} × {spec.HiddenSize}, T = {spec.SequenceLength}, S = {spec.StepSize}, {spec.ClassCount} classes; ONNX Runtime {typeof(InferenceSession).Assembly.GetName().Version}, default session options; MNIST test split ({r.Rows:N0} rows)");
     Console.WriteLine($"Parity: largest Score difference Scan − unrolled {r.LargestScoreDifference:G3} over {r.Rows:N0} rows (tolerance 1e-4), predicted classes differing: {r.PredictionsDiffering}");
@@ -140,12 +144,13 @@ if (args.Contains("--onnx-scan"))
     Console.WriteLine("   form       nodes   bytes       rows/s batched   one row p50 µs   p99 µs");
     foreach (var f in new[] { r.Unrolled, r.Scan })
         Console.WriteLine($"   {f.Name,-9} {f.Nodes,6} {f.Bytes,9:N0}   {f.RowsPerSecond,14:N0}   {f.P50,14:F1}   {f.P99,7:F1}");
+    Console.WriteLine($"   load average (1, 5, 15 min) before {loadBefore}, after {loadAfter}");
     Console.WriteLine($"   Scan / unrolled: rows/s {r.Scan.RowsPerSecond / r.Unrolled.RowsPerSecond:F2}×, p50 {r.Scan.P50 / r.Unrolled.P50:F2}×, p99 {r.Scan.P99 / r.Unrolled.P99:F2}×");
     figures["onnx_scan"] = new
     {
         model = $"SRU {spec.NumberOfLayers}x{spec.HiddenSize}, T={spec.SequenceLength}, S={spec.StepSize}, {spec.ClassCount} classes, trained 1 epoch on 6,000 MNIST rows",
         rows = r.Rows, scan_layers = r.ScanLayers, largest_score_difference = r.LargestScoreDifference, predictions_differing = r.PredictionsDiffering,
-        rounds = r.Rounds, latency_rows = r.LatencyRows, batch = 128,
+        rounds = r.Rounds, latency_rows = r.LatencyRows, batch = 128, load_average_before = loadBefore, load_average_after = loadAfter,
         unrolled = Figures(r.Unrolled), scan = Figures(r.Scan),
         scan_over_unrolled = new { rows_per_second = r.Scan.RowsPerSecond / r.Unrolled.RowsPerSecond, p50 = r.Scan.P50 / r.Unrolled.P50, p99 = r.Scan.P99 / r.Unrolled.P99 },
     };
