@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Sru;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.OnnxRuntime;
 using Sru.Benchmarks;
 
 // Every figure is measured in this one run, after warm-up, as the median of repeated runs.
@@ -14,6 +15,7 @@ using Sru.Benchmarks;
 //   ... -- --scoring-only       (item 4 alone, on models trained briefly: their speed, not their accuracy)
 //   ... -- --checkpoints-only   (checkpoints' size, write time and share of training time on MNIST; docs/checkpoints.md)
 //   ... -- --onnx               (the exported models in ONNX Runtime beside Transform and PredictionEngine)
+//   ... -- --onnx-scan          (the exported SRU's recurrence unrolled against the same model with a Scan per layer, in ONNX Runtime)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
 int jsonAt = Array.IndexOf(args, "--json");
@@ -117,6 +119,49 @@ if (args.Contains("--fused-steps-only"))
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
     Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping+Adam {phases[2]:F2} ms");
     return 0;
+}
+if (args.Contains("--onnx-scan"))
+{
+    // The SRU (defaults: 3 × 128, 2017 form) exported unrolled and rewritten with a Scan per layer (docs/onnx.md,
+    // "Scan/Loop versus unrolled"); trained briefly as for --onnx: the speed does not depend on the weights.
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(train);
+    IDataView keyedTrain = keyed.Transform(train), keyedTest = keyed.Transform(test);
+    var options = new SruTrainer.Options { MaxEpoch = 1 };
+    ITransformer model = ml.MulticlassClassification.Trainers.Sru(options).Fit(keyedTrain);
+    var spec = ((RecurrentPredictionTransformer)model).Model.Spec;
+    // The load average before and after: other processes on the machine change the figures.
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    string loadBefore = LoadAverage();
+    var r = OnnxScanBenchmark.Run(ml, model, keyedTest, spec.SequenceLength, spec.NumberOfLayers);
+    string loadAfter = LoadAverage();
+    (model as IDisposable)?.Dispose();
+    Console.WriteLine($"SRU {spec.NumberOfLayers} × {spec.HiddenSize}, T = {spec.SequenceLength}, S = {spec.StepSize}, {spec.ClassCount} classes; ONNX Runtime {typeof(InferenceSession).Assembly.GetName().Version}, default session options; MNIST test split ({r.Rows:N0} rows)");
+    Console.WriteLine($"Parity: largest Score difference Scan − unrolled {r.LargestScoreDifference:G3} over {r.Rows:N0} rows (tolerance 1e-4), predicted classes differing: {r.PredictionsDiffering}");
+    Console.WriteLine($"Medians of {r.Rounds} rounds (the two forms in turn, alternating which goes first); batches of 128; one row: {r.LatencyRows:N0} rows a round");
+    Console.WriteLine("   form       nodes   bytes       rows/s batched   one row p50 µs   p99 µs");
+    foreach (var f in new[] { r.Unrolled, r.Scan })
+        Console.WriteLine($"   {f.Name,-9} {f.Nodes,6} {f.Bytes,9:N0}   {f.RowsPerSecond,14:N0}   {f.P50,14:F1}   {f.P99,7:F1}");
+    Console.WriteLine($"   load average (1, 5, 15 min) before {loadBefore}, after {loadAfter}");
+    Console.WriteLine($"   Scan / unrolled: rows/s {r.Scan.RowsPerSecond / r.Unrolled.RowsPerSecond:F2}×, p50 {r.Scan.P50 / r.Unrolled.P50:F2}×, p99 {r.Scan.P99 / r.Unrolled.P99:F2}×");
+    figures["onnx_scan"] = new
+    {
+        model = $"SRU {spec.NumberOfLayers}x{spec.HiddenSize}, T={spec.SequenceLength}, S={spec.StepSize}, {spec.ClassCount} classes, trained 1 epoch on 6,000 MNIST rows",
+        rows = r.Rows, scan_layers = r.ScanLayers, largest_score_difference = r.LargestScoreDifference, predictions_differing = r.PredictionsDiffering,
+        rounds = r.Rounds, latency_rows = r.LatencyRows, batch = 128, load_average_before = loadBefore, load_average_after = loadAfter,
+        unrolled = Figures(r.Unrolled), scan = Figures(r.Scan),
+        scan_over_unrolled = new { rows_per_second = r.Scan.RowsPerSecond / r.Unrolled.RowsPerSecond, p50 = r.Scan.P50 / r.Unrolled.P50, p99 = r.Scan.P99 / r.Unrolled.P99 },
+    };
+    SaveFigures();
+    return 0;
+
+    static object Figures(OnnxScanBenchmark.Form f) => new
+    {
+        nodes = f.Nodes, bytes = f.Bytes, rows_per_second = f.RowsPerSecond, p50_us = f.P50, p99_us = f.P99,
+        rounds_rows_per_second = f.RoundRowsPerSecond, rounds_p50_us = f.RoundP50, rounds_p99_us = f.RoundP99,
+    };
 }
 if (args.Contains("--onnx"))
 {
