@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Sru.Benchmarks;
 
@@ -10,11 +8,10 @@ namespace Sru.Benchmarks;
 /// The SRU's recurrence in ONNX as exported (unrolled over the T steps) against the same model with each layer's
 /// recurrence as one ONNX <c>Scan</c> (<see cref="OnnxScanRewriter"/>), in ONNX Runtime with default session options:
 /// first the Scores of both on every test row compared, then in turns (rounds alternating which goes first) batched
-/// rows/s over the test rows in batches of <see cref="BatchSize"/> and single-row latency; the medians of the rounds.
+/// rows/s over the test rows in batches of <see cref="OnnxTestRows.BatchSize"/> and single-row latency; the medians of the rounds.
 /// </summary>
 internal static class OnnxScanBenchmark
 {
-    private const int BatchSize = 128;
     private const float Tolerance = 1e-4f;
 
     public sealed record Form(string Name, int Nodes, int Bytes, double RowsPerSecond, double P50, double P99, double[] RoundRowsPerSecond, double[] RoundP50, double[] RoundP99);
@@ -31,31 +28,14 @@ internal static class OnnxScanBenchmark
         if (layers != expectedLayers)
             throw new InvalidOperationException($"The Scan form rewrote {layers} recurrences; the network has {expectedLayers} layers.");
 
-        float[] features = keyedTest.GetColumn<float[]>("Features").SelectMany(row => row).ToArray();
-        uint[] labels = keyedTest.GetColumn<uint>("Label").ToArray();
-        int rows = labels.Length, width = features.Length / rows;
-        IReadOnlyList<NamedOnnxValue> Inputs(int start, int count) => new[]
-        {
-            NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(features.AsMemory(start * width, count * width), new[] { count, width })),
-            NamedOnnxValue.CreateFromTensor("Label", new DenseTensor<uint>(labels.AsMemory(start, count), new[] { count, 1 })),
-        };
-        var outputs = new[] { "Score.output" };
+        var testRows = new OnnxTestRows(keyedTest);
+        int rows = testRows.Rows;
 
         using var unrolledSession = new InferenceSession(unrolled);
         using var scanSession = new InferenceSession(scan);
 
         // Parity: the Scores of every row (this also warms both sessions up).
-        float[] Scores(InferenceSession session)
-        {
-            var all = new List<float>();
-            for (int start = 0; start < rows; start += BatchSize)
-            {
-                using var result = session.Run(Inputs(start, Math.Min(BatchSize, rows - start)), outputs);
-                all.AddRange(result.First().AsEnumerable<float>());
-            }
-            return all.ToArray();
-        }
-        float[] a = Scores(unrolledSession), b = Scores(scanSession);
+        float[] a = testRows.Scores(unrolledSession), b = testRows.Scores(scanSession);
         if (a.Length != b.Length)
             throw new InvalidOperationException($"The unrolled model gave {a.Length} scores, the Scan form {b.Length}.");
         double largest = a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
@@ -79,28 +59,10 @@ internal static class OnnxScanBenchmark
             foreach (int which in round % 2 == 0 ? new[] { 0, 1 } : new[] { 1, 0 })
             {
                 var session = sessions[which];
-                var clock = Stopwatch.StartNew();
-                for (int start = 0; start < rows; start += BatchSize)
-                {
-                    using var result = session.Run(Inputs(start, Math.Min(BatchSize, rows - start)), outputs);
-                }
-                rates[which].Add(rows / clock.Elapsed.TotalSeconds);
-
-                for (int i = 0; i < 100; i++)
-                {
-                    using var warm = session.Run(Inputs(i, 1), outputs);
-                }
-                var times = new List<double>(latencyRows);
-                for (int i = 0; i < latencyRows; i++)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    using (var result = session.Run(Inputs(i % rows, 1), outputs))
-                    {
-                    }
-                    times.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-                }
-                p50s[which].Add(Statistics.Percentile(times, 0.5));
-                p99s[which].Add(Statistics.Percentile(times, 0.99));
+                rates[which].Add(testRows.BatchedRowsPerSecond(session));
+                var (p50, p99) = testRows.SingleRowLatency(session, latencyRows);
+                p50s[which].Add(p50);
+                p99s[which].Add(p99);
             }
         }
 
