@@ -3,31 +3,44 @@ using TorchSharp;
 namespace Microsoft.ML.Sru.Runtime;
 
 /// <summary>
-/// Sets libtorch's intra-op thread count for a scope and restores it afterwards. libtorch's OpenMP workers keep
-/// spinning for a while after every parallel op; the SRU's own kernels (<see cref="Model.Kernels.Sgemm512"/>) run
-/// their own threads, which those spinning workers would keep off the cores. So an SRU trained on those kernels runs
-/// libtorch single-threaded: what libtorch still does then (head, loss, optimizer, copies) is small.
-/// The setting is process-wide: another libtorch computation running at the same time shares it.
+/// Holds libtorch's intra-op thread count at one for a scope. libtorch's OpenMP workers keep spinning for a while
+/// after every parallel op; the SRU's own kernels (<see cref="Model.Kernels.Sgemm512"/>) run their own threads, which
+/// those spinning workers would keep off the cores. So an SRU trained on those kernels runs libtorch single-threaded:
+/// what libtorch still does then (head, loss, optimizer, copies) is small.
+/// The setting is process-wide, so scopes are counted: the first one opened saves the count and the last one closed
+/// restores it, whatever order overlapping trainings end in. Any libtorch computation running meanwhile shares it.
 /// </summary>
 internal sealed class TorchThreads : IDisposable
 {
-    private readonly int _previous;
+    private static readonly Lock Gate = new();
+    private static int _open;
+    private static int _saved;
     private bool _disposed;
 
-    private TorchThreads(int threads)
+    private TorchThreads()
     {
-        _previous = torch.get_num_threads();
-        torch.set_num_threads(threads);
+        lock (Gate)
+        {
+            if (_open++ == 0)
+            {
+                _saved = torch.get_num_threads();
+                torch.set_num_threads(1);
+            }
+        }
     }
 
-    /// <summary>libtorch on one thread until disposed.</summary>
-    public static TorchThreads SingleThreaded() => new(1);
+    /// <summary>libtorch on one thread until disposed (and until every other such scope is disposed).</summary>
+    public static TorchThreads SingleThreaded() => new();
 
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
-        torch.set_num_threads(_previous);
+        lock (Gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            if (--_open == 0)
+                torch.set_num_threads(_saved);
+        }
     }
 }

@@ -8,8 +8,11 @@ namespace Microsoft.ML.Sru.Tests.Trainers;
 /// Checkpoints: a run stopped at any step and resumed ends with the weights of a run never stopped (bit for bit, same
 /// seed, same machine); a checkpoint of a different run is refused naming what differs; ResumeFromCheckpoint = false
 /// starts over; only the newest KeepCheckpoints files stay; a damaged newest checkpoint falls back to the one before.
+/// Not run beside other tests: bit-for-bit equality holds for one libtorch thread count, which is process-wide and which
+/// another test's SRU training changes while it runs.
 /// </summary>
 [TestClass]
+[DoNotParallelize]
 public sealed class CheckpointTests
 {
     /// <summary>200 rows in batches of 32: 7 steps an epoch, the last of 8 rows.</summary>
