@@ -76,6 +76,18 @@ if (args.Contains("--blog-table"))
     return 0;
 }
 
+if (args.Contains("--text"))
+{
+    // --text [--contenders A,B] [--categories a,b,c]: the fortunes corpus's categories from the entries' words.
+    string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
+    var contenders = Value("--contenders", string.Join(',', TextBenchmark.ContenderNames)).Split(',');
+    string[]? categories = Value("--categories", null)?.Split(',');
+    Console.WriteLine("Text classification: test accuracy, Fit time and scoring rows/s, seed 1:");
+    figures["text"] = TextBenchmark.Run(contenders, categories);
+    SaveFigures();
+    return 0;
+}
+
 if (args.Contains("--robustness"))
 {
     // --robustness [--variants 0,3] [--trainers Sru,LightGbm] [--normalization PerStepPosition] [--max-epoch N]:
