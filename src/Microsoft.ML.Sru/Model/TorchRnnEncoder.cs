@@ -29,8 +29,7 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>, ISequenceEn
     {
         if (lengths is null)
             return forward(sequences);
-        // Packed, the module never reads a pad: the measured alternative, masking step by step, would run nn.LSTM/nn.GRU
-        // once per step.
+        // Packed, the module never reads a pad; masking step by step instead would run nn.LSTM/nn.GRU once per step.
         using Tensor sizes = tensor(lengths.Select(length => (long)length).ToArray());
         using nn.utils.rnn.PackedSequence packed = nn.utils.rnn.pack_padded_sequence(sequences, sizes, batch_first: false, enforce_sorted: false);
         return OwnLastSteps(packed);

@@ -152,6 +152,36 @@ public sealed class PaddedBatchTests
     }
 
     [TestMethod]
+    [DynamicData(nameof(SruNetworks))]
+    public void The_managed_scorer_gives_each_row_of_a_padded_batch_its_probabilities_alone(string name)
+    {
+        NetworkSpec spec = Specs[name];
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        using SequenceClassifier network = Build(spec, reference: false);
+        network.eval();
+        int steps = Lengths.Max(), batch = Lengths.Length;
+        Tensor features = PaddedFeatures(spec.StepSize, steps);
+        float[] values = features.data<float>().ToArray();
+        // The GEMM (where there is one) and the row updates; the workspace as long as the spec's sequences.
+        foreach (bool useGemm in new[] { true, false })
+        {
+            SruInference scorer = SruInference.TryCreate(network, useGemm)!;
+            var scores = new float[batch * Classes];
+            scorer.Score(values, batch, Lengths, scores, scorer.CreateWorkspace(rows: batch));
+            for (int row = 0; row < batch; row++)
+            {
+                using SequenceClassifier alone = Build(spec with { SequenceLength = Lengths[row] }, reference: false);
+                alone.eval();
+                alone.load_state_dict(network.state_dict());
+                using var noGrad = no_grad();
+                Tensor expected = nn.functional.softmax(alone.forward(features[row].narrow(0, 0, Lengths[row] * spec.StepSize).unsqueeze(0)), 1)[0];
+                TensorComparison.AssertClose($"{name}, {(useGemm ? "GEMM" : "row updates")}: row {row}", expected, tensor(scores.AsSpan(row * Classes, Classes).ToArray()));
+            }
+        }
+    }
+
+    [TestMethod]
     [DataRow(new[] { 3, 0 }, "Sequence 1's length")]
     [DataRow(new[] { 3, 8 }, "Sequence 1's length")]
     [DataRow(new[] { 3 }, "1 sequence lengths for a batch of 2")]
