@@ -26,4 +26,11 @@ internal sealed class GruEncoder : TorchRnnEncoder
         hn.Dispose();
         return output;
     }
+
+    private protected override Tensor OwnLastSteps(nn.utils.rnn.PackedSequence input)
+    {
+        var (output, hn) = gru.call(input);
+        output.Dispose();
+        return hn[-1];
+    }
 }

@@ -17,8 +17,10 @@ internal interface ISruRecurrence
     /// <param name="cellWeights">[2·D·H] v_f then v_r, for the SRU 2.x gates σ(u + v⊙c_{t−1} + b); null for the 2017 gates.</param>
     /// <param name="skip">[T, B, D, H] highway input, or null for no highway.</param>
     /// <param name="activation">g in h = r⊙g(c) + (1 − r)⊙skip.</param>
+    /// <param name="lengths">Each sequence's own length [B] in a batch padded at the end, or null when all have T steps: on a pad
+    /// c is not updated and h is zero, so padding changes neither the sequences' outputs nor the gradients.</param>
     /// <returns>h: [T, B, D, H].</returns>
-    Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation);
+    Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation, int[]? lengths = null);
 
     /// <summary>
     /// A whole one-direction layer, projection and recurrence, as one fused operation, where the implementation has one

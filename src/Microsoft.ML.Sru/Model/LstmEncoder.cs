@@ -27,4 +27,12 @@ internal sealed class LstmEncoder : TorchRnnEncoder
         cn.Dispose();
         return output;
     }
+
+    private protected override Tensor OwnLastSteps(nn.utils.rnn.PackedSequence input)
+    {
+        var (output, hn, cn) = lstm.call(input);
+        output.Dispose();
+        cn.Dispose();
+        return hn[-1];
+    }
 }

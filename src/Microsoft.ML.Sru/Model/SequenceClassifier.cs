@@ -60,4 +60,18 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
         Tensor sequences = features.view(batch, _spec.SequenceLength, _spec.StepSize).transpose(0, 1);
         return head.forward(encoder.forward(sequences));
     }
+
+    /// <summary>
+    /// Sequences of unequal lengths: features [B, T·S] padded at the end with zeros to the longest's T steps, and each
+    /// sequence's own length in steps; each row's logits are those it gets alone. Null lengths: <see cref="forward"/>.
+    /// </summary>
+    public Tensor Forward(Tensor features, int[]? lengths)
+    {
+        if (lengths is null)
+            return forward(features);
+        long batch = features.shape[0], steps = features.shape[1] / _spec.StepSize;
+        PaddedSteps.Check(lengths, batch, steps);
+        Tensor sequences = features.view(batch, steps, _spec.StepSize).transpose(0, 1);
+        return head.forward(((ISequenceEncoder)encoder).Encode(sequences, lengths));
+    }
 }

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Sru.Model;
 /// bidirectional stack the forward direction's output at the last step beside the backward direction's at the first
 /// (each direction's state after reading the whole sequence).
 /// </summary>
-internal sealed class SruEncoder : nn.Module<Tensor, Tensor>
+internal sealed class SruEncoder : nn.Module<Tensor, Tensor>, ISequenceEncoder
 {
     private readonly int _hiddenSize;
     private readonly bool _bidirectional;
@@ -33,6 +33,18 @@ internal sealed class SruEncoder : nn.Module<Tensor, Tensor>
     }
 
     public IEnumerable<SruLayer> Layers => layers;
+
+    public Tensor Encode(Tensor sequences, int[]? lengths)
+    {
+        if (lengths is null)
+            return forward(sequences);
+        // The last step is each sequence's own, so every layer runs every step; pads stay out of the states.
+        Tensor h = sequences;
+        foreach (SruLayer layer in layers)
+            h = layer.Forward(h, lengths);
+        Tensor last = PaddedSteps.OwnLast(h, lengths);
+        return !_bidirectional ? last : cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
+    }
 
     public override Tensor forward(Tensor input)
     {

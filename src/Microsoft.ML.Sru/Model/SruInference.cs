@@ -145,19 +145,44 @@ internal sealed unsafe class SruInference
     /// </summary>
     public void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Workspace workspace)
     {
+        CheckRows(rows, workspace);
+        Score(features, rows, _steps, null, scores, workspace);
+    }
+
+    /// <summary>
+    /// Class probabilities of <paramref name="rows"/> sequences of unequal lengths, padded at the end to the longest:
+    /// features [B, T·I] with T the largest of <paramref name="lengths"/> (at most the workspace's steps), each row's
+    /// probabilities those it gets alone (a pad leaves the states as they were, as in <see cref="SruLayer"/>).
+    /// </summary>
+    public void Score(ReadOnlySpan<float> features, int rows, int[] lengths, Span<float> scores, Workspace workspace)
+    {
+        CheckRows(rows, workspace);
+        int steps = lengths.Length == 0 ? 0 : lengths.Max();
+        if (steps > _steps)
+            throw new ArgumentOutOfRangeException(nameof(lengths), steps, $"A sequence of {steps} steps is longer than this scorer's {_steps}.");
+        PaddedSteps.Check(lengths, rows, steps);
+        Score(features, rows, steps, lengths, scores, workspace);
+    }
+
+    private static void CheckRows(int rows, Workspace workspace)
+    {
         if (rows < 1 || rows > workspace.Rows)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A call scores 1 to {workspace.Rows} rows with this workspace.");
+    }
+
+    private void Score(ReadOnlySpan<float> features, int rows, int steps, int[]? lengths, Span<float> scores, Workspace workspace)
+    {
         int stepSize = _layers[0].InputSize;
         // The kernel reads time-major [T, B, I]; a row's features are [T, I].
         for (int b = 0; b < rows; b++)
         {
-            for (int t = 0; t < _steps; t++)
-                features.Slice((b * _steps + t) * stepSize, stepSize).CopyTo(workspace.Input.AsSpan((t * rows + b) * stepSize, stepSize));
+            for (int t = 0; t < steps; t++)
+                features.Slice((b * steps + t) * stepSize, stepSize).CopyTo(workspace.Input.AsSpan((t * rows + b) * stepSize, stepSize));
         }
 
         float[] input = workspace.Input, output = workspace.Output;
         int outputWidth = _directions * _hidden;
-        int cells = _steps * rows;
+        int cells = steps * rows;
         for (int l = 0; l < _layers.Length; l++)
         {
             Layer layer = _layers[l];
@@ -165,7 +190,8 @@ internal sealed unsafe class SruInference
             // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
             // first two blocks): there, the r and x' blocks are computed for the last step alone, and the kernel
             // writes h for that step only ([B, H]), running c alone before it.
-            bool summaryOnly = _directions == 1 && l == _layers.Length - 1;
+            // Sequences of unequal lengths end at different steps, so there every step is computed.
+            bool summaryOnly = _directions == 1 && l == _layers.Length - 1 && lengths is null;
             // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
             float[] source = input;
             int sourceWidth = layer.InputSize;
@@ -193,6 +219,7 @@ internal sealed unsafe class SruInference
             }
 
             fixed (float* pu = u, pb = layer.Bias, pv = layer.CellWeights, ps = skip, ph = output)
+            fixed (int* sequenceLengths = lengths)
             {
                 SruKernel.Forward(new SruKernelArguments
                 {
@@ -202,7 +229,8 @@ internal sealed unsafe class SruInference
                     ExternalSkip = layer.Skip == SruSkip.External ? ps : null,
                     Skip = layer.Skip,
                     Activation = _activation,
-                    Steps = _steps,
+                    Steps = steps,
+                    Lengths = sequenceLengths,
                     Batch = rows,
                     Directions = _directions,
                     Blocks = layer.Blocks,
@@ -217,12 +245,12 @@ internal sealed unsafe class SruInference
             (input, output) = (output, input);
         }
 
-        // The last layer's output is now in `input`: with one direction its last step alone, [B, H]; with two, every
-        // step, and the head reads the forward direction's last step and the backward direction's first.
+        // The last layer's output is now in `input`: with one direction and equal lengths its last step alone, [B, H];
+        // otherwise every step, and the head reads the forward direction's own last step and the backward direction's first.
         Span<float> summary = workspace.Summary;
-        int lastStep = _directions == 1 ? 0 : _steps - 1;
         for (int b = 0; b < rows; b++)
         {
+            int lastStep = lengths is not null ? lengths[b] - 1 : _directions == 1 ? 0 : steps - 1;
             input.AsSpan((lastStep * rows + b) * outputWidth, _hidden).CopyTo(summary);
             if (_directions == 2)
                 input.AsSpan(b * outputWidth + _hidden, _hidden).CopyTo(summary[_hidden..]);

@@ -78,12 +78,18 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         TensorFlowInitialization.SruLayer(weight, bias, _cell.Directions * _hiddenSize);
     }
 
-    public override Tensor forward(Tensor input) => Run(input, lastStepOnly: false);
+    public override Tensor forward(Tensor input) => Run(input, lastStepOnly: false, lengths: null);
+
+    /// <summary>
+    /// A batch padded at the end, with each sequence's own length [B]: on a pad c is not updated and h is zero (as the
+    /// official SRU's mask_pad), so the backward direction starts at each sequence's own last step.
+    /// </summary>
+    public Tensor Forward(Tensor input, int[] lengths) => Run(input, lastStepOnly: false, lengths);
 
     /// <summary>The output of the last step alone, [B, D·H]: for a last layer whose other steps nobody reads.</summary>
-    public Tensor ForwardLastStep(Tensor input) => Run(input, lastStepOnly: true);
+    public Tensor ForwardLastStep(Tensor input) => Run(input, lastStepOnly: true, lengths: null);
 
-    private Tensor Run(Tensor input, bool lastStepOnly)
+    private Tensor Run(Tensor input, bool lastStepOnly, int[]? lengths)
     {
         long steps = input.shape[0], batch = input.shape[1];
         int directions = _cell.Directions;
@@ -93,7 +99,8 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
             rows = Recurrence.Project(rows, weight_proj);
         bool dropout = training && _dropout > 0;
         Tensor h;
-        if (directions == 1 && !dropout && FusableSkip(x, input) is { } source
+        // The fused projection-and-recurrence layer has no pads; a padded batch runs the recurrence kernel alone.
+        if (directions == 1 && !dropout && lengths is null && FusableSkip(x, input) is { } source
             && Recurrence.ForwardLayer(rows, weight, bias, weight_c, source, _cell.Activation, steps, _hiddenSize, lastStepOnly) is { } fused)
         {
             // The fused layer computes only the last step's h when that is all that is wanted.
@@ -104,7 +111,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
             // One GEMM over all time steps: [T·B, I] × [I, D·k·H].
             Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _blocks, _hiddenSize);
             Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(3, 3) : SkipInput(input, steps, batch);
-            h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation);
+            h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation, lengths);
             if (dropout)
                 h = DropOut(h, skip, batch);
             h = h.reshape(steps, batch, directions * _hiddenSize);

@@ -16,9 +16,12 @@ internal sealed class SruRecurrence : ISruRecurrence
 
     public Tensor Project(Tensor input, Tensor weight) => input.matmul(weight);
 
-    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation)
+    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation, int[]? lengths = null)
     {
         long steps = u.shape[0], directions = u.shape[2], hidden = u.shape[4];
+        // [T, B, 1]: whether step t is one of sequence b's own; pads keep c and get h = 0.
+        Tensor? valid = lengths is null ? null
+            : arange(steps, device: u.device).unsqueeze(1).lt(tensor(lengths, device: u.device).unsqueeze(0)).unsqueeze(2);
         Tensor b = bias.view(2, directions, hidden);
         Tensor? v = cellWeights?.view(2, directions, hidden);
         var outputs = new Tensor[directions];
@@ -39,7 +42,8 @@ internal sealed class SruRecurrence : ISruRecurrence
                 for (long p = 0; p < steps; p++)
                 {
                     long t = d == 0 ? p : steps - 1 - p;
-                    c = f.select(0, t) * c + blend.select(0, t);
+                    Tensor next = f.select(0, t) * c + blend.select(0, t);
+                    c = valid is null ? next : where(valid[t], next, c);
                     states[t] = c;
                 }
                 r = resetInput.sigmoid();
@@ -52,7 +56,8 @@ internal sealed class SruRecurrence : ISruRecurrence
                     long t = d == 0 ? p : steps - 1 - p;
                     Tensor f = (forgetInput.select(0, t) + v[0, d] * c).sigmoid();
                     resets[t] = (resetInput.select(0, t) + v[1, d] * c).sigmoid();
-                    c = f * c + (1 - f) * z.select(0, t);
+                    Tensor next = f * c + (1 - f) * z.select(0, t);
+                    c = valid is null ? next : where(valid[t], next, c);
                     states[t] = c;
                 }
                 r = stack(resets);
@@ -62,7 +67,7 @@ internal sealed class SruRecurrence : ISruRecurrence
             Tensor h = r * (activation == SruActivation.Tanh ? cells.tanh() : cells);
             if (skip is not null)
                 h += (1 - r) * skip.select(2, d);
-            outputs[d] = h;
+            outputs[d] = valid is null ? h : h * valid;
         }
         return directions == 1 ? outputs[0].unsqueeze(2) : stack(outputs, 2);
     }

@@ -172,7 +172,7 @@ public sealed class TrainingRunTests
     {
         public Tensor Project(Tensor input, Tensor weight) => SruRecurrence.Reference.Project(input, weight);
 
-        public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation) =>
-            SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation) + (u.select(3, 0) * 0).sqrt();
+        public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation, int[]? lengths = null) =>
+            SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation, lengths) + (u.select(3, 0) * 0).sqrt();
     }
 }

@@ -21,10 +21,10 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
 
     public Tensor Project(Tensor input, Tensor weight) => FusedMatMul.Multiply(input, weight);
 
-    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation)
+    public Tensor Forward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? skip, SruActivation activation, int[]? lengths = null)
     {
         if (!CanFuse(u, bias, cellWeights, skip))
-            return SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation);
+            return SruRecurrence.Reference.Forward(u, bias, cellWeights, skip, activation, lengths);
 
         if (!u.is_contiguous())
             u = u.contiguous();
@@ -53,8 +53,8 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         bool needsGradient = is_grad_enabled()
             && (u.requires_grad || bias.requires_grad || cellWeights?.requires_grad == true || external?.requires_grad == true);
         if (needsGradient)
-            return SruRecurrenceFunction.apply(u, bias, cellWeights!, external!, source, activation);
-        return RunForward(u, bias, cellWeights, external, source, activation, states: null);
+            return SruRecurrenceFunction.apply(u, bias, cellWeights!, external!, source, activation, lengths!);
+        return RunForward(u, bias, cellWeights, external, source, activation, states: null, lengths: lengths);
     }
 
     /// <summary>
@@ -127,7 +127,7 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
 
     /// <summary>Runs <see cref="SruKernel.Forward"/>; <paramref name="states"/> receives c for the backward, or is null.</summary>
     internal static unsafe Tensor RunForward(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor? states,
-        bool lastStepOnly = false)
+        bool lastStepOnly = false, int[]? lengths = null)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
         arguments.LastStepOnly = lastStepOnly;
@@ -136,7 +136,11 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
             : TensorPool.Empty(arguments.Steps, arguments.Batch, arguments.Directions, arguments.Hidden);
         arguments.H = TensorMemory.Pointer(h);
         arguments.States = PointerOrNull(states);
-        SruKernel.Forward(arguments);
+        fixed (int* sequenceLengths = lengths)
+        {
+            arguments.Lengths = sequenceLengths;
+            SruKernel.Forward(arguments);
+        }
         return h;
     }
 
@@ -146,7 +150,8 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     /// </summary>
     internal static unsafe void RunBackward(
         Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation, Tensor states,
-        Tensor gradH, Tensor? gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip, ISruStepSink? sink = null, bool lastStepOnly = false)
+        Tensor gradH, Tensor? gradU, Tensor gradBias, Tensor? gradCellWeights, Tensor? gradSkip, ISruStepSink? sink = null, bool lastStepOnly = false,
+        int[]? lengths = null)
     {
         SruKernelArguments arguments = Describe(u, bias, cellWeights, external, source, activation);
         arguments.LastStepOnly = lastStepOnly;
@@ -157,7 +162,11 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
         arguments.GradBias = TensorMemory.Pointer(gradBias);
         arguments.GradCellWeights = PointerOrNull(gradCellWeights);
         arguments.GradSkip = PointerOrNull(gradSkip);
-        SruKernel.Backward(arguments);
+        fixed (int* sequenceLengths = lengths)
+        {
+            arguments.Lengths = sequenceLengths;
+            SruKernel.Backward(arguments);
+        }
     }
 
     private static unsafe SruKernelArguments Describe(Tensor u, Tensor bias, Tensor? cellWeights, Tensor? external, SruSkip source, SruActivation activation) => new()

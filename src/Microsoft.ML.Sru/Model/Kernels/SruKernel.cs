@@ -189,9 +189,18 @@ internal static unsafe class SruKernel
                             // In place: each element reads its c_{t−1} before writing c_t.
                             cOut = cPrev = running + ((long)b * dirs + d) * hidden;
                         }
+                        if (a.Lengths != null && StepAt(p, d, steps) >= a.Lengths[b])
+                        {
+                            // A pad: c carries over unchanged (in place it already has) and h is zero.
+                            if (cOut != cPrev)
+                                Buffer.MemoryCopy(cPrev, cOut, (long)hidden * sizeof(float), (long)hidden * sizeof(float));
+                            new Span<float>(a.H + row * hidden, hidden).Clear();
+                            continue;
+                        }
                         long forget = (long)d * hidden, reset = (long)(dirs + d) * hidden;
                         float* v = a.CellWeights;
                         Debug.Assert(!a.LastStepOnly || dirs == 1, "LastStepOnly is for one direction.");
+                        Debug.Assert(!a.LastStepOnly || a.Lengths == null, "LastStepOnly is for equal lengths.");
                         if (a.LastStepOnly && p < steps - 1)
                         {
                             // No h before the last step: c alone.
@@ -308,6 +317,15 @@ internal static unsafe class SruKernel
                                 s = a.ExternalSkip + row * hidden;
                                 gs = a.GradSkip + row * hidden;
                                 break;
+                        }
+
+                        if (a.Lengths != null && StepAt(p, d, steps) >= a.Lengths[b])
+                        {
+                            // A pad: c_t = c_{t−1}, so dL/dc passes through the carry unchanged; u and the skip get zeros.
+                            new Span<float>(gr, (int)uRow).Clear();
+                            if (gs != null && a.Skip == SruSkip.External)
+                                new Span<float>(gs, hidden).Clear();
+                            continue;
                         }
 
                         // Blocks past r that the recurrence does not read (x' without a highway over it) get no gradient.

@@ -33,6 +33,13 @@ internal unsafe struct SruKernelArguments
 
     public int Hidden;
 
+    /// <summary>
+    /// Each sequence's own length [B], for a batch padded at the end; null when every sequence has all T steps. On a padded
+    /// step c is not updated and h is zero, so the backward direction starts from its initial state at the sequence's own
+    /// last step and padding changes neither outputs nor gradients. Not with <see cref="LastStepOnly"/>.
+    /// </summary>
+    public int* Lengths;
+
     /// <summary>Forward output: [T, B, D, H], or [B, D, H] (the last step's) with <see cref="LastStepOnly"/>.</summary>
     public float* H;
 

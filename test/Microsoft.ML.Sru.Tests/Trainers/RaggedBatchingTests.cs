@@ -1,0 +1,97 @@
+using Microsoft.ML.Sru.Trainers;
+
+namespace Microsoft.ML.Sru.Tests.Trainers;
+
+/// <summary>Rows of unequal lengths in flat storage, cut into padded batches of rows of similar length.</summary>
+[TestClass]
+public sealed class RaggedBatchingTests
+{
+    [TestMethod]
+    public void A_gathered_batch_is_padded_at_the_end_to_its_longest_row()
+    {
+        // Three rows of 2, 1 and 3 steps of two values.
+        var sequences = new RaggedSequences([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [0, 4, 6, 12], stepSize: 2);
+        Assert.AreEqual(3, sequences.RowCount);
+        CollectionAssert.AreEqual(new[] { 2, 1, 3 }, Enumerable.Range(0, 3).Select(sequences.StepsOf).ToArray());
+
+        var (features, lengths, steps) = sequences.Gather([1, 0]);
+        Assert.AreEqual(2, steps);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, lengths);
+        CollectionAssert.AreEqual(new float[] { 5, 6, 0, 0, 1, 2, 3, 4 }, features);
+
+        (features, lengths, steps) = sequences.Gather([2, 1]);
+        Assert.AreEqual(3, steps);
+        CollectionAssert.AreEqual(new[] { 3, 1 }, lengths);
+        CollectionAssert.AreEqual(new float[] { 7, 8, 9, 10, 11, 12, 5, 6, 0, 0, 0, 0 }, features);
+    }
+
+    [TestMethod]
+    [DataRow(new long[] { 0, 3, 6 }, "Row 0 has 3 values")]
+    [DataRow(new long[] { 0, 2, 2, 6 }, "Row 1 has 0 values")]
+    [DataRow(new long[] { 0, 2, 4 }, "end at the values' length")]
+    public void Rows_that_are_not_whole_steps_are_refused_by_row(long[] offsets, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new RaggedSequences(new float[6], offsets, stepSize: 2));
+        StringAssert.Contains(e.Message, message);
+    }
+
+    [TestMethod]
+    [DataRow(1000, 8)]
+    [DataRow(1003, 8)]
+    [DataRow(5, 8)]
+    [DataRow(450, 1)]
+    public void An_epoch_has_every_row_once_in_full_batches_but_the_last(int rows, int batchSize)
+    {
+        int[] lengths = RandomLengths(rows, seed: rows);
+        var (order, starts) = LengthBuckets.Shuffle(lengths, batchSize, new Random(1));
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, rows).ToArray(), order);
+        Assert.AreEqual((rows + batchSize - 1) / batchSize, starts.Length);
+        for (int b = 0; b < starts.Length; b++)
+        {
+            int end = b + 1 < starts.Length ? starts[b + 1] : rows;
+            Assert.AreEqual(b + 1 < starts.Length ? batchSize : rows - (starts.Length - 1) * batchSize, end - starts[b], $"batch {b}");
+        }
+    }
+
+    [TestMethod]
+    public void The_same_seed_gives_the_same_epoch_and_the_next_epoch_differs()
+    {
+        int[] lengths = RandomLengths(1000, seed: 2);
+        var random = new Random(7);
+        var first = LengthBuckets.Shuffle(lengths, 8, random);
+        var second = LengthBuckets.Shuffle(lengths, 8, random);
+        var again = LengthBuckets.Shuffle(lengths, 8, new Random(7));
+        CollectionAssert.AreEqual(first.Order, again.Order);
+        CollectionAssert.AreEqual(first.BatchStarts, again.BatchStarts);
+        CollectionAssert.AreNotEqual(first.Order, second.Order);
+    }
+
+    [TestMethod]
+    public void Batches_hold_rows_of_similar_length()
+    {
+        // Lengths 1 to 500: a random batch of 8 spans about 7/9 of the range, a bucketed one a few steps.
+        int[] lengths = RandomLengths(4000, seed: 3);
+        var (order, starts) = LengthBuckets.Shuffle(lengths, 8, new Random(1));
+        double bucketed = MeanSpread(order, starts, lengths);
+        int[] random = Enumerable.Range(0, lengths.Length).ToArray();
+        new Random(1).Shuffle(random);
+        double unsorted = MeanSpread(random, starts, lengths);
+        Assert.IsTrue(bucketed < unsorted / 10, $"mean longest − shortest in a batch: {bucketed:F1} bucketed, {unsorted:F1} unsorted");
+        // The batches are shuffled, not in order of length.
+        double[] firstLengths = starts.Select(s => (double)lengths[order[s]]).ToArray();
+        Assert.IsTrue(Enumerable.Range(1, firstLengths.Length - 1).Count(i => firstLengths[i] < firstLengths[i - 1]) > firstLengths.Length / 4, "batch order shuffled");
+    }
+
+    private static double MeanSpread(int[] order, int[] starts, int[] lengths) => starts.Select((start, b) =>
+    {
+        int end = b + 1 < starts.Length ? starts[b + 1] : order.Length;
+        int[] batch = order[start..end].Select(row => lengths[row]).ToArray();
+        return batch.Max() - batch.Min();
+    }).Average();
+
+    private static int[] RandomLengths(int rows, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, rows).Select(_ => random.Next(1, 501)).ToArray();
+    }
+}
