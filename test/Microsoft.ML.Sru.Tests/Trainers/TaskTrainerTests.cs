@@ -106,6 +106,28 @@ public sealed class TaskTrainerTests
         }
     }
 
+    [TestMethod]
+    [DataRow(MarkerTasks.Binary)]
+    [DataRow(MarkerTasks.Regression)]
+    public void The_managed_SRU_scorer_gives_the_TorchSharp_networks_single_output_without_a_softmax(string task)
+    {
+        var ml = new MLContext(seed: 7);
+        var model = CellTrainers.Trainer(ml, Fast("SRU", epochs: 2), task).Fit(MarkerTasks.Load(ml, task, 300, seed: 7)).Model;
+        const int rows = 40;
+        float[] features = OrderedMarkers.Generate(rows, seed: 8).SelectMany(row => row.Features).ToArray();
+        float[] managed = new float[rows], torch = new float[rows];
+
+        Microsoft.ML.Sru.Scoring.IBatchScorer scorer = model.CreateScorer(rows);
+        model.Score(features.ToArray(), rows, managed, scorer);
+        model.Score(features.ToArray(), rows, torch, model.TorchScorer);
+
+        Assert.IsInstanceOfType<Microsoft.ML.Sru.Scoring.ManagedSruBatchScorer>(scorer);
+        for (int i = 0; i < rows; i++)
+            Assert.AreEqual(torch[i], managed[i], 1e-5 * Math.Max(1, Math.Abs(torch[i])), $"row {i}");
+        // A softmax over one output would make every score 1.
+        Assert.IsTrue(managed.Any(score => Math.Abs(score - 1) > 0.01), string.Join(", ", managed));
+    }
+
     private static float[] Predict<TRow, TPrediction>(MLContext ml, ITransformer model, IEnumerable<TRow> rows, Func<TPrediction, float> score)
         where TRow : class
         where TPrediction : class, new()
