@@ -67,8 +67,8 @@ internal sealed class BatchScoredDataView : IDataTransform, ITransformCanSaveOnn
 
     /// <summary>
     /// The indices of the scored columns in the scored schema, which must be the input's columns followed by exactly the
-    /// task's <paramref name="scored"/> columns, in that order (ML.NET's scorers lay them out so); empty if the layout
-    /// differs, and then every cursor is the row scorer's.
+    /// task's <paramref name="expected"/> columns, in the order ML.NET's scorer gives them; the result follows
+    /// <paramref name="expected"/>'s order. Empty if the layout differs, and then every cursor is the row scorer's.
     /// </summary>
     private static int[] FindScoredColumns(DataViewSchema input, DataViewSchema scored, ScoredColumn[] expected)
     {
@@ -79,11 +79,13 @@ internal sealed class BatchScoredDataView : IDataTransform, ITransformCanSaveOnn
             if (scored[i].Name != input[i].Name || !scored[i].Type.Equals(input[i].Type))
                 return [];
         }
-        for (int i = 0; i < expected.Length; i++)
+        var indices = new int[expected.Length];
+        for (int e = 0; e < expected.Length; e++)
         {
-            if (!expected[i].Is(scored[input.Count + i]))
+            indices[e] = Enumerable.Range(input.Count, expected.Length).FirstOrDefault(i => expected[e].Is(scored[i]), -1);
+            if (indices[e] < 0)
                 return [];
         }
-        return Enumerable.Range(input.Count, expected.Length).ToArray();
+        return indices;
     }
 }
