@@ -25,6 +25,7 @@ internal sealed class RunFingerprint
         string optimizer, RecurrentModelParameters? initialModel)
     {
         static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+        bool classLabels = spec.Task != RecurrentTaskKind.Regression;
         var items = new List<(string, string)>
         {
             ("cell", spec.Cell.ToString().ToUpperInvariant()),
@@ -47,11 +48,14 @@ internal sealed class RunFingerprint
             (nameof(options.Initialization), options.Initialization.ToString()),
             ("optimizer", optimizer),
             ("training rows", Text(training.RowCount)),
-            ("training data (SHA-256 of the usable rows)", Hash(training)),
+            ("training data (SHA-256 of the usable rows)", Hash(training, classLabels)),
             ("validation rows", validation is null ? "none" : Text(validation.RowCount)),
-            ("validation data (SHA-256 of the usable rows)", validation is null ? "none" : Hash(validation)),
+            ("validation data (SHA-256 of the usable rows)", validation is null ? "none" : Hash(validation, classLabels)),
             ("initial model (SHA-256 of its weights)", initialModel is null ? "none" : Hash(initialModel)),
         };
+        // Recorded for the newer tasks only, so that a multiclass run's checkpoints from before tasks existed still match.
+        if (spec.Task != RecurrentTaskKind.MulticlassClassification)
+            items.Add(("task", spec.Task.ToString()));
         if (spec.Cell == RecurrentCellKind.Sru)
         {
             SruCellSpec cell = spec.SruCell;
@@ -109,10 +113,14 @@ internal sealed class RunFingerprint
         return differences;
     }
 
-    private static string Hash(TrainingSet set)
+    private static string Hash(TrainingSet set, bool classLabels)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Labels.AsSpan(0, set.RowCount)));
+        // Class labels as the Int32 indices they were held as before regression labels came: the same data, the same hash.
+        if (classLabels)
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Array.ConvertAll(set.Labels[..set.RowCount], label => (int)label).AsSpan()));
+        else
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Labels.AsSpan(0, set.RowCount)));
         hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Features.AsSpan()));
         return Convert.ToHexString(hash.GetHashAndReset());
     }

@@ -6,13 +6,21 @@ internal static class ModelSpecFormat
     /// <summary>The first model format whose spec carries the <see cref="SruCellSpec"/> after the 2017 fields.</summary>
     public const uint SruCellVersion = 0x00010003;
 
+    /// <summary>The first model format whose spec carries the task (<see cref="WriteTask"/>); earlier models are multiclass.</summary>
+    public const uint TaskVersion = 0x00010005;
+
     /// <summary>Bytes of the fields every format version has.</summary>
     private const int BaseSize = 6 * sizeof(int) + 1;
 
     /// <summary>Bytes <see cref="Write"/> produces for <paramref name="version"/>.</summary>
-    public static int Size(uint version) => version >= SruCellVersion ? BaseSize + 4 + 2 * sizeof(int) + 2 * sizeof(float) + sizeof(int) : BaseSize;
+    public static int Size(uint version) =>
+        (version >= SruCellVersion ? BaseSize + 4 + 2 * sizeof(int) + 2 * sizeof(float) + sizeof(int) : BaseSize)
+        + (version >= TaskVersion ? TaskSize : 0);
 
-    /// <summary>Writes the spec as format <paramref name="version"/> has it; older formats cannot hold SRU options other than the 2017 form.</summary>
+    /// <summary>
+    /// Writes the spec as format <paramref name="version"/> has it; older formats cannot hold SRU options other than the
+    /// 2017 form, nor a task other than multiclass classification.
+    /// </summary>
     public static void Write(BinaryWriter writer, NetworkSpec spec, uint version)
     {
         writer.Write((int)spec.Cell);
@@ -22,6 +30,8 @@ internal static class ModelSpecFormat
         writer.Write(spec.NumberOfLayers);
         writer.Write(spec.ClassCount);
         writer.Write(spec.UseHighway);
+        if (version < TaskVersion && spec.Task != RecurrentTaskKind.MulticlassClassification)
+            throw new InvalidOperationException($"Format 0x{version:X8} cannot store a {spec.Task} model, only multiclass classifiers.");
         if (version < SruCellVersion)
         {
             if (spec.SruCell != SruCellSpec.Classic)
@@ -39,7 +49,18 @@ internal static class ModelSpecFormat
         writer.Write(cell.HighwayBias);
         writer.Write(cell.Dropout);
         writer.Write(cell.ProjectionSize);
+        if (version >= TaskVersion)
+            WriteTask(writer, spec.Task);
     }
+
+    /// <summary>Bytes of the task's fields (<see cref="WriteTask"/>).</summary>
+    private const int TaskSize = sizeof(int);
+
+    /// <summary>The task's fields, from <see cref="TaskVersion"/> on, after the SRU options.</summary>
+    private static void WriteTask(BinaryWriter writer, RecurrentTaskKind task) => writer.Write((int)task);
+
+    /// <summary>Reads what <see cref="WriteTask"/> wrote; the spec's validation refuses an unknown task.</summary>
+    private static RecurrentTaskKind ReadTask(BinaryReader reader) => (RecurrentTaskKind)reader.ReadInt32();
 
     /// <summary>
     /// The spec in its canonical binary form for format <paramref name="version"/>: what the weights' SHA-256 covers
@@ -55,7 +76,8 @@ internal static class ModelSpecFormat
     }
 
     /// <summary>
-    /// Reads a spec of format <paramref name="version"/> (the 2017 SRU form before <see cref="SruCellVersion"/>) and
+    /// Reads a spec of format <paramref name="version"/> (the 2017 SRU form before <see cref="SruCellVersion"/>, a
+    /// multiclass classifier before <see cref="TaskVersion"/>) and
     /// validates it; throws <see cref="FormatException"/> for values no saved model can have.
     /// </summary>
     public static NetworkSpec Read(BinaryReader reader, uint version)
@@ -86,6 +108,8 @@ internal static class ModelSpecFormat
                     ProjectionSize: reader.ReadInt32()),
             };
         }
+        if (version >= TaskVersion)
+            spec = spec with { Task = ReadTask(reader) };
         spec.Validate();
         return spec;
     }

@@ -15,6 +15,12 @@ internal sealed record NetworkSpec(
     int ClassCount,
     bool UseHighway)
 {
+    /// <summary>What the head predicts (multiclass for models saved before tasks were stored).</summary>
+    public RecurrentTaskKind Task { get; init; } = RecurrentTaskKind.MulticlassClassification;
+
+    /// <summary>Outputs of the head: one per class for multiclass classification, one value otherwise.</summary>
+    public int HeadWidth => Task == RecurrentTaskKind.MulticlassClassification ? ClassCount : 1;
+
     /// <summary>The SRU's recurrence options (<see cref="SruCellSpec.Classic"/>, the 2017 form, unless set; ignored by other cells).</summary>
     public SruCellSpec SruCell { get; init; } = SruCellSpec.Classic;
 
@@ -46,7 +52,7 @@ internal sealed record NetworkSpec(
     {
         get
         {
-            long hidden = HiddenSize, total = (long)OutputWidth * ClassCount;
+            long hidden = HiddenSize, total = (long)OutputWidth * HeadWidth;
             for (int layer = 0; layer < NumberOfLayers; layer++)
             {
                 long input = layer == 0 ? StepSize : OutputWidth;
@@ -77,10 +83,21 @@ internal sealed record NetworkSpec(
             return SpecProblem.Range("hidden size", nameof(HiddenSize), HiddenSize, 1, MaxSize);
         if (NumberOfLayers is < 1 or > MaxLayers)
             return SpecProblem.Range("number of layers", nameof(NumberOfLayers), NumberOfLayers, 1, MaxLayers);
-        if (ClassCount is < 2 or > MaxClasses)
-            return SpecProblem.Range("class count", null, ClassCount, 2, MaxClasses);
+        if (FindTaskProblem() is { } taskProblem)
+            return taskProblem;
         return SruCell.FindProblem();
     }
+
+    /// <summary>The task and its class count: a binary classifier has 2 classes and a regression model 1 value.</summary>
+    private SpecProblem? FindTaskProblem() => Task switch
+    {
+        RecurrentTaskKind.MulticlassClassification when ClassCount is < 2 or > MaxClasses => SpecProblem.Range("class count", null, ClassCount, 2, MaxClasses),
+        RecurrentTaskKind.BinaryClassification when ClassCount != 2 => SpecProblem.Range("class count of a binary classifier", null, ClassCount, 2, 2),
+        RecurrentTaskKind.Regression when ClassCount != 1 => SpecProblem.Range("output count of a regression model", null, ClassCount, 1, 1),
+        RecurrentTaskKind.MulticlassClassification or RecurrentTaskKind.BinaryClassification or RecurrentTaskKind.Regression => null,
+        _ => new SpecProblem("task", null, (int)Task, string.Format(CultureInfo.InvariantCulture, "must be {0} for multiclass classification, {1} for binary classification or {2} for regression",
+            (int)RecurrentTaskKind.MulticlassClassification, (int)RecurrentTaskKind.BinaryClassification, (int)RecurrentTaskKind.Regression)),
+    };
 
     /// <summary>Throws <see cref="FormatException"/> when a stored spec is out of range.</summary>
     public void Validate()

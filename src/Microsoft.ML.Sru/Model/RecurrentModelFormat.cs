@@ -16,8 +16,9 @@ internal static class RecurrentModelFormat
     // 0x00010001: SRU (2017 form) and LSTM, weights with SHA-256.
     // 0x00010002: the SHA-256 covers the network description too.
     // 0x00010003: the network description carries the SRU's recurrence options (SruCellSpec).
-    // 0x00010004: the input scaling follows the network description, under the same checksum. Still reads 0x00010001.
-    internal const uint FormatVersion = InputScalingVersion;
+    // 0x00010004: the input scaling follows the network description, under the same checksum.
+    // 0x00010005: the network description carries the task (multiclass, binary, regression). Still reads 0x00010001.
+    internal const uint FormatVersion = ModelSpecFormat.TaskVersion;
     private const uint InputScalingVersion = 0x00010004;
     private const uint SpecChecksumVersion = 0x00010002;
     private const uint OldestReadableVersion = 0x00010001;
@@ -95,7 +96,7 @@ internal static class RecurrentModelFormat
         long minimumBytes = spec.MinimumParameterCount * sizeof(float);
         if (payload!.LongLength < minimumBytes)
             throw new ModelFormatException(
-                string.Create(CultureInfo.InvariantCulture, $"The model's network description ({spec.NumberOfLayers} {spec.Cell.ToString().ToUpperInvariant()} layer(s) of {spec.HiddenSize} reading {spec.StepSize} values per step, {spec.ClassCount} classes) needs at least {minimumBytes:N0} bytes of weights, but '{WeightsEntryName}' holds {payload.LongLength:N0}."));
+                string.Create(CultureInfo.InvariantCulture, $"The model's network description ({spec.NumberOfLayers} {spec.Cell.ToString().ToUpperInvariant()} layer(s) of {spec.HiddenSize} reading {spec.StepSize} values per step, {spec.HeadWidth} output(s)) needs at least {minimumBytes:N0} bytes of weights, but '{WeightsEntryName}' holds {payload.LongLength:N0}."));
 
         SequenceClassifier network = spec.Build();
         try

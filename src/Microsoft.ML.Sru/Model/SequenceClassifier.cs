@@ -6,7 +6,8 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// A recurrent encoder and a linear head on its summary of the sequence (the last step; see <see cref="SruEncoder"/>
-/// for a bidirectional SRU): flattened features [B, T·S] → class logits [B, C]. SRU, LSTM and GRU classifiers differ
+/// for a bidirectional SRU): flattened features [B, T·S] → class logits [B, C], or one output [B, 1]
+/// for binary classification and regression (see <see cref="NetworkSpec.HeadWidth"/>). SRU, LSTM and GRU classifiers differ
 /// only in the encoder.
 /// </summary>
 internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
@@ -28,7 +29,7 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
             RecurrentCellKind.Gru => new GruEncoder(spec.StepSize, spec.HiddenSize, spec.NumberOfLayers),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Cell, "Unknown recurrent cell."),
         };
-        head = nn.Linear(spec.OutputWidth, spec.ClassCount);
+        head = nn.Linear(spec.OutputWidth, spec.HeadWidth);
         RegisterComponents();
     }
 
@@ -51,6 +52,17 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
                 rnn.InitializeAsTensorFlow1(_spec.StepSize, _spec.HiddenSize, _spec.NumberOfLayers);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Maps the head's outputs y to <paramref name="scale"/>·y + <paramref name="shift"/> by changing its weights: how a
+    /// regression model trained on the standardized label comes to predict in the label's units, and back.
+    /// </summary>
+    public void RescaleHead(float scale, float shift)
+    {
+        using var noGrad = no_grad();
+        head.weight!.mul_(scale);
+        head.bias!.mul_(scale).add_(shift);
     }
 
     public override Tensor forward(Tensor features)

@@ -33,6 +33,7 @@ internal sealed unsafe class SruInference
     private readonly int _hidden;
     private readonly int _directions;
     private readonly int _classes;
+    private readonly bool _softmax;
     private readonly SruActivation _activation;
     private readonly float _skipScale;
     private readonly SruLayerNorm _layerNorm;
@@ -47,7 +48,8 @@ internal sealed unsafe class SruInference
         _steps = spec.SequenceLength;
         _hidden = spec.HiddenSize;
         _directions = spec.SruCell.Directions;
-        _classes = spec.ClassCount;
+        _classes = spec.HeadWidth;
+        _softmax = spec.Task == RecurrentTaskKind.MulticlassClassification;
         _activation = spec.SruCell.Activation;
         _skipScale = spec.SruCell.SkipScale;
         _layerNorm = spec.SruCell.LayerNorm;
@@ -134,7 +136,7 @@ internal sealed unsafe class SruInference
         _directions * _hidden,
         _layers.Max(l => l.ProjectionSize));
 
-    /// <summary>Class probabilities of one row of features (time-major: step after step).</summary>
+    /// <summary>The head's outputs (class probabilities for a multiclass head) of one row of features (time-major: step after step).</summary>
     public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace) => Score(features, 1, scores, workspace);
 
     /// <summary>
@@ -258,7 +260,7 @@ internal sealed unsafe class SruInference
         }
     }
 
-    /// <summary>The head's softmax over the classes for one row's summary.</summary>
+    /// <summary>The head's outputs for one row's summary: softmax probabilities for a multiclass head, the output itself otherwise.</summary>
     private void Classify(ReadOnlySpan<float> summary, Span<float> scores)
     {
         int outputWidth = _directions * _hidden;
@@ -269,6 +271,8 @@ internal sealed unsafe class SruInference
             scores[c] = logit;
             max = MathF.Max(max, logit);
         }
+        if (!_softmax)
+            return;
         float sum = 0;
         for (int c = 0; c < _classes; c++)
         {

@@ -1,5 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Numeric;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Sru.Scoring;
@@ -30,14 +29,13 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly RecurrentModelParameters _model;
     private readonly DataViewRowCursor _follower;
     private readonly bool[] _active;
-    private readonly int _scoreIndex;
-    private readonly int _predictedLabelIndex;
+    // The scored columns by their index in the schema.
+    private readonly Dictionary<int, ScoredColumn> _scored;
     private readonly int _featureCount;
     private readonly int _classCount;
     private readonly int _batchSize;
     private readonly float[] _batchFeatures;
     private readonly float[] _batchScores;
-    private readonly float[] _rowScores;
     private readonly IBatchScorer _scorer;
 
     private readonly DataViewRowId[] _batchIds;
@@ -55,7 +53,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private bool _disposed;
 
     public BatchScoringCursor(IHost host, DataViewSchema schema, IDataView input, IEnumerable<DataViewSchema.Column> passThrough,
-        DataViewSchema.Column features, RecurrentModelParameters model, int scoreIndex, int predictedLabelIndex,
+        DataViewSchema.Column features, RecurrentModelParameters model, IReadOnlyList<int> scoredIndices,
         IEnumerable<DataViewSchema.Column> active, int batchSize = DefaultBatchSize)
     {
         _host = host;
@@ -63,14 +61,14 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _input = input;
         _features = features;
         _model = model;
-        _scoreIndex = scoreIndex;
-        _predictedLabelIndex = predictedLabelIndex;
         _featureCount = features.Type.GetValueCount();
-        _classCount = model.ClassCount;
+        _classCount = model.Spec.HeadWidth;
+        // Each cursor has its own columns: their getters may keep scratch memory.
+        ScoredColumn[] columns = model.Task.ScoredColumns(_classCount);
+        _scored = scoredIndices.Select((index, i) => (index, columns[i])).ToDictionary(pair => pair.index, pair => pair.Item2);
         _batchSize = batchSize;
         _batchFeatures = new float[batchSize * _featureCount];
         _batchScores = new float[batchSize * _classCount];
-        _rowScores = new float[_classCount];
         _batchIds = new DataViewRowId[batchSize];
         _scorer = model.CreateScorer(batchSize);
         _active = new bool[schema.Count];
@@ -104,35 +102,12 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _host.Check(IsColumnActive(column), $"Column '{column.Name}' is not active in this cursor.");
         if (column.Index < _input.Schema.Count)
             return _follower.GetGetter<TValue>(_input.Schema[column.Index]);
-        if (column.Index == _scoreIndex)
-        {
-            _host.Check(typeof(TValue) == typeof(VBuffer<float>), $"Column '{column.Name}' holds VBuffer<Single>, not {typeof(TValue).Name}.");
-            ValueGetter<VBuffer<float>> score = GetScore;
-            return (ValueGetter<TValue>)(Delegate)score;
-        }
-        _host.Assert(column.Index == _predictedLabelIndex);
-        _host.Check(typeof(TValue) == typeof(uint), $"Column '{column.Name}' holds a UInt32 key, not {typeof(TValue).Name}.");
-        ValueGetter<uint> predicted = GetPredictedLabel;
-        return (ValueGetter<TValue>)(Delegate)predicted;
+        ScoredColumn scored = _scored[column.Index];
+        _host.Check(typeof(TValue) == scored.ValueType, $"Column '{column.Name}' holds {scored.ValueType.Name}, not {typeof(TValue).Name}.");
+        return scored.Getter<TValue>(CurrentScores);
     }
 
-    private void GetScore(ref VBuffer<float> value)
-    {
-        var editor = VBufferEditor.Create(ref value, _classCount);
-        CurrentScores().CopyTo(editor.Values);
-        value = editor.Commit();
-    }
-
-    private void GetPredictedLabel(ref uint value)
-    {
-        // ML.NET's multiclass scorer's rule: the first index of the highest score, as a 1-based key; 0 (missing) if none.
-        CurrentScores().CopyTo(_rowScores);
-        var scores = new VBuffer<float>(_classCount, _rowScores);
-        int index = VectorUtils.ArgMax(in scores);
-        value = index < 0 ? 0 : (uint)index + 1;
-    }
-
-    /// <summary>The current row's class probabilities, scoring the next batch first where the last one does not cover the row.</summary>
+    /// <summary>The current row's head outputs (class probabilities for a multiclass model), scoring the next batch first where the last one does not cover the row.</summary>
     private ReadOnlySpan<float> CurrentScores()
     {
         long position = Position;

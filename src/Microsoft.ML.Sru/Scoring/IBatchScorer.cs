@@ -7,8 +7,9 @@ namespace Microsoft.ML.Sru.Scoring;
 internal interface IBatchScorer
 {
     /// <summary>
-    /// Class probabilities for <paramref name="rows"/> rows of already rescaled features ([rows, feature count]) into
-    /// <paramref name="scores"/> ([rows, class count]); throws <see cref="ObjectDisposedException"/> once the model is disposed.
+    /// The head's outputs for <paramref name="rows"/> rows of already rescaled features ([rows, feature count]) into
+    /// <paramref name="scores"/> ([rows, head width]): class probabilities for a multiclass model, the one output (logit
+    /// or value) otherwise; throws <see cref="ObjectDisposedException"/> once the model is disposed.
     /// </summary>
     void Score(float[] features, int rows, float[] scores);
 }

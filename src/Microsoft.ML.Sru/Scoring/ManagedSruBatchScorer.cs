@@ -28,7 +28,7 @@ internal sealed class ManagedSruBatchScorer : IBatchScorer
         _network = network;
         _inference = inference;
         _featureCount = spec.FeatureCount;
-        _classCount = spec.ClassCount;
+        _classCount = spec.HeadWidth;
         int parts = PartsFor(maxRows, Environment.ProcessorCount);
         _workspaces = Enumerable.Range(0, parts).Select(_ => inference.CreateWorkspace((maxRows + parts - 1) / parts)).ToArray();
     }

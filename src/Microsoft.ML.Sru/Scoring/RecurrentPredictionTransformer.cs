@@ -6,16 +6,18 @@ using Microsoft.ML.Sru.Scoring;
 using Microsoft.ML.Sru.Trainers;
 
 [assembly: LoadableClass(typeof(RecurrentPredictionTransformer), null, typeof(SignatureLoadModel),
-    "Recurrent sequence classifier transformer", RecurrentPredictionTransformer.LoaderSignature)]
+    "Recurrent sequence model transformer", RecurrentPredictionTransformer.LoaderSignature)]
 
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// What <see cref="RecurrentTrainerBase.Fit(IDataView, IDataView)"/> and its overloads return: the trained classifier as
-/// an ML.NET transformer adding the standard multiclass columns, Score (one probability per class) and PredictedLabel.
+/// What <see cref="RecurrentTrainerBase.Fit(IDataView, IDataView)"/> and its overloads return: the trained model as an
+/// ML.NET transformer adding the task's standard columns: Score (one probability per class) and PredictedLabel for a
+/// multiclass classifier; Score (the logit), Probability and PredictedLabel (Boolean) for a binary classifier; Score for
+/// a regression model.
 /// <see cref="Transform"/> scores rows in batches pulled ahead from the input's cursor, one pass of the network per
 /// batch; <see cref="GetRowToRowMapper"/> (what a PredictionEngine uses) scores one row at a time. Both give the same
-/// columns, with ML.NET's own multiclass scorer defining the schema.
+/// columns, with ML.NET's own scorer for the task (multiclass, binary or regression) defining the schema.
 /// </summary>
 public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTransformer<RecurrentModelParameters>, IDisposable
 {
@@ -29,7 +31,7 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
     private readonly ISingleFeaturePredictionTransformer<RecurrentModelParameters> _rowScorer;
 
     internal RecurrentPredictionTransformer(IHostEnvironment env, RecurrentModelParameters model, DataViewSchema trainSchema, string featureColumnName, string labelColumnName)
-        : this(env, new MulticlassPredictionTransformer<RecurrentModelParameters>(env, model, trainSchema, featureColumnName, labelColumnName))
+        : this(env, model.Task.CreateRowScorer(env, model, trainSchema, featureColumnName, labelColumnName))
     {
     }
 
@@ -54,15 +56,15 @@ public sealed class RecurrentPredictionTransformer : ISingleFeaturePredictionTra
     /// <summary>Always true: the transformer maps row to row.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>The input's schema with Score and PredictedLabel added.</summary>
+    /// <summary>The input's schema with the scored columns added.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _rowScorer.GetOutputSchema(CheckFeatureColumn(inputSchema));
 
     /// <summary>A single-row mapper (used by PredictionEngine): no batching, least overhead per row.</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _rowScorer.GetRowToRowMapper(CheckFeatureColumn(inputSchema));
 
     /// <summary>
-    /// Adds Score and PredictedLabel to <paramref name="input"/>, lazily as any ML.NET transform does. A cursor that
-    /// requests either column scores up to <see cref="BatchSize"/> rows at once (starting small and doubling), reading the
+    /// Adds the scored columns (see the class) to <paramref name="input"/>, lazily as any ML.NET transform does. A cursor
+    /// that requests any of them scores up to <see cref="BatchSize"/> rows at once (starting small and doubling), reading the
     /// features ahead through a second cursor over <paramref name="input"/>; its other columns come from
     /// <paramref name="input"/> unchanged. A cursor that asks for shuffled rows scores row by row.
     /// </summary>

@@ -21,7 +21,9 @@ internal sealed class TorchBatchScorer : IBatchScorer
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor x = torch.tensor(features.AsSpan(0, rows * featureCount).ToArray(), new long[] { rows, featureCount });
-        Tensor probabilities = torch.nn.functional.softmax(hold.Network.forward(x), 1).contiguous();
-        probabilities.data<float>().CopyTo(scores);
+        Tensor outputs = hold.Network.forward(x);
+        if (hold.Network.Spec.Task == RecurrentTaskKind.MulticlassClassification)
+            outputs = torch.nn.functional.softmax(outputs, 1);
+        outputs.contiguous().data<float>().CopyTo(scores);
     }
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
-/// Mean cross-entropy and accuracy of a network on rows it does not train on (a validation set), computed in
+/// Mean loss and accuracy (none for regression) of a network on rows it does not train on (a validation set), computed in
 /// batches without autograd, so it costs one forward pass per row and no gradient memory.
 /// </summary>
 internal static class HeldOutEvaluation
@@ -14,10 +14,11 @@ internal static class HeldOutEvaluation
     /// <summary>Rows per forward pass: large enough to keep the matrix products efficient, small enough to keep memory flat.</summary>
     private const int BatchRows = 512;
 
-    public static (double Loss, double Accuracy) Evaluate(IHost host, SequenceClassifier network, TrainingSet set, Device device, CancellationToken cancellation)
+    public static (double Loss, double? Accuracy) Evaluate(IHost host, SequenceClassifier network, TrainingSet set, Device device, CancellationToken cancellation)
     {
         bool wasTraining = network.training;
         network.eval();
+        RecurrentTask task = RecurrentTask.For(network.Spec.Task);
         try
         {
             using var noGrad = no_grad();
@@ -34,11 +35,11 @@ internal static class HeldOutEvaluation
                 var (features, labels) = set.Gather(rows.AsSpan(0, count));
                 using var scope = NewDisposeScope();
                 Tensor logits = network.forward(tensor(features, new long[] { count, set.FeatureCount }, device: device));
-                Tensor y = tensor(labels, new long[] { count }, device: device);
-                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
-                correct += logits.argmax(1).eq(y).sum().item<long>();
+                Tensor y = task.LabelTensor(labels, device);
+                lossSum += task.Loss(logits, y, nn.Reduction.Sum).item<float>();
+                correct += task.Correct(logits, y);
             }
-            return (lossSum / set.RowCount, (double)correct / set.RowCount);
+            return (lossSum / set.RowCount, task.HasAccuracy ? (double)correct / set.RowCount : null);
         }
         finally
         {

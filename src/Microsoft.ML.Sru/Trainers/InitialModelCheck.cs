@@ -11,6 +11,8 @@ internal static class InitialModelCheck
         if (model == wanted)
             return;
         var differences = new List<string>();
+        if (model.Task != wanted.Task)
+            differences.Add($"the model is a {model.Task} model but this trainer trains {wanted.Task}");
         if (model.Cell != wanted.Cell)
             differences.Add($"the model's cell is {Name(model.Cell)} but this trainer trains {Name(wanted.Cell)}");
         if (model.SequenceLength != wanted.SequenceLength)

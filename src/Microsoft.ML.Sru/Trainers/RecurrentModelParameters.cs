@@ -6,28 +6,30 @@ using Microsoft.ML.Sru;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Scoring;
+using Microsoft.ML.Sru.Trainers;
 using Microsoft.ML.Trainers;
 using TorchSharp;
 
 [assembly: LoadableClass(typeof(RecurrentModelParameters), null, typeof(SignatureLoadModel),
-    "Recurrent sequence classifier", RecurrentModelFormat.LoaderSignature)]
+    "Recurrent sequence model", RecurrentModelFormat.LoaderSignature)]
 
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// A trained SRU, LSTM or GRU sequence classifier: the network's shape and weights. It maps a feature
-/// vector to one probability per class, and is saved inside a standard ML.NET model zip.
+/// A trained SRU, LSTM or GRU sequence model: the network's shape and weights. A multiclass classifier maps a feature
+/// vector to one probability per class; a binary classifier to a score (a logit) and its probability; a regression model
+/// to a value. It is saved inside a standard ML.NET model zip.
 /// </summary>
-public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IValueMapper, ISingleCanSaveOnnx, IDisposable
+public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IValueMapper, ISingleCanSaveOnnx, IDisposable
 {
     private readonly SharedNetwork _network;
 
     // The weights in managed arrays, where the managed scorer covers the network (SRU models); null otherwise.
     private readonly SruInference? _managedInference;
     private readonly VectorDataViewType _inputType;
-    private readonly VectorDataViewType _outputType;
+    private readonly DataViewType _outputType;
 
-    internal RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
+    private protected RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
         : base(env, RecurrentModelFormat.LoaderSignature)
     {
         if (scaling.StepSize != network.Spec.StepSize)
@@ -39,8 +41,20 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         _managedInference = SruInference.TryCreate(network);
         TorchScorer = new TorchBatchScorer(_network);
         _inputType = new VectorDataViewType(NumberDataViewType.Single, Spec.FeatureCount);
-        _outputType = new VectorDataViewType(NumberDataViewType.Single, Spec.ClassCount);
+        Task = RecurrentTask.For(Spec.Task);
+        _outputType = Spec.Task == RecurrentTaskKind.MulticlassClassification ? (DataViewType)new VectorDataViewType(NumberDataViewType.Single, Spec.ClassCount) : NumberDataViewType.Single;
     }
+
+    /// <summary>The model of <paramref name="network"/>'s task: ML.NET's scorers tell the tasks apart by the interfaces a model has.</summary>
+    internal static RecurrentModelParameters Create(IHostEnvironment env, SequenceClassifier network, InputScaling scaling) => network.Spec.Task switch
+    {
+        RecurrentTaskKind.BinaryClassification => new RecurrentBinaryModelParameters(env, network, scaling),
+        RecurrentTaskKind.Regression => new RecurrentRegressionModelParameters(env, network, scaling),
+        _ => new RecurrentModelParameters(env, network, scaling),
+    };
+
+    /// <summary>What the model predicts, and how its outputs become columns.</summary>
+    internal RecurrentTask Task { get; }
 
     internal NetworkSpec Spec { get; }
 
@@ -67,11 +81,11 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     /// <summary>Number of stacked recurrent layers.</summary>
     public int NumberOfLayers => Spec.NumberOfLayers;
 
-    /// <summary>Number of classes scored.</summary>
+    /// <summary>Number of classes scored: 2 for a binary classifier, 1 (the value) for a regression model.</summary>
     public int ClassCount => Spec.ClassCount;
 
     /// <inheritdoc/>
-    protected override PredictionKind PredictionKind => PredictionKind.MulticlassClassification;
+    protected override PredictionKind PredictionKind => Task.PredictionKind;
 
     DataViewType IValueMapper.InputType => _inputType;
 
@@ -79,25 +93,35 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
 
     ValueMapper<TIn, TOut> IValueMapper.GetMapper<TIn, TOut>()
     {
-        Host.Check(typeof(TIn) == typeof(VBuffer<float>) && typeof(TOut) == typeof(VBuffer<float>), "Only float vectors in and out are supported.");
+        bool vector = Spec.Task == RecurrentTaskKind.MulticlassClassification;
+        Host.Check(typeof(TIn) == typeof(VBuffer<float>) && typeof(TOut) == (vector ? typeof(VBuffer<float>) : typeof(float)),
+            vector ? "Only float vectors in and out are supported." : "Only a float vector in and a float out are supported.");
         _network.ThrowIfDisposed();
         // Each mapper owns its buffers: cursors on other threads get their own.
         var input = new float[Spec.FeatureCount];
-        var scores = new float[Spec.ClassCount];
+        var scores = new float[Spec.HeadWidth];
         IBatchScorer scorer = CreateScorer(rows: 1);
-        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) => Map(src, ref dst, input, scores, scorer);
+        if (!vector)
+        {
+            ValueMapper<VBuffer<float>, float> one = (in VBuffer<float> src, ref float dst) => dst = Map(src, input, scores, scorer)[0];
+            return (ValueMapper<TIn, TOut>)(Delegate)one;
+        }
+        ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) =>
+        {
+            var editor = VBufferEditor.Create(ref dst, scores.Length);
+            Map(src, input, scores, scorer).CopyTo(editor.Values);
+            dst = editor.Commit();
+        };
         return (ValueMapper<TIn, TOut>)(Delegate)map;
     }
 
-    private void Map(in VBuffer<float> src, ref VBuffer<float> dst, float[] input, float[] scores, IBatchScorer scorer)
+    private float[] Map(in VBuffer<float> src, float[] input, float[] scores, IBatchScorer scorer)
     {
         if (src.Length != Spec.FeatureCount)
             throw Host.Except($"Expected a feature vector of {Spec.FeatureCount} values, got {src.Length}.");
         src.CopyTo(input);
         Score(input, 1, scores, scorer);
-        var editor = VBufferEditor.Create(ref dst, Spec.ClassCount);
-        scores.CopyTo(editor.Values);
-        dst = editor.Commit();
+        return scores;
     }
 
     /// <summary>
@@ -108,7 +132,7 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         _managedInference is null ? TorchScorer : new ManagedSruBatchScorer(_network, _managedInference, Spec, rows);
 
     /// <summary>
-    /// Class probabilities for <paramref name="rows"/> rows of features into <paramref name="scores"/>, by
+    /// The head's outputs (class probabilities for a multiclass model) for <paramref name="rows"/> rows of features into <paramref name="scores"/>, by
     /// <paramref name="scorer"/> from <see cref="CreateScorer"/>. The rows are rescaled in place first
     /// (<see cref="InputScaling"/>): callers pass a buffer of their own.
     /// </summary>
@@ -118,8 +142,8 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
         scorer.Score(features, rows, scores);
     }
 
-    /// <summary>Every network exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>).</summary>
-    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+    /// <summary>Every multiclass network exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>). Binary and regression heads do not export yet.</summary>
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => Spec.Task == RecurrentTaskKind.MulticlassClassification;
 
     /// <summary>ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its multiclass scorer: writes PredictedLabel and Score.</summary>
     bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
@@ -167,6 +191,6 @@ public sealed class RecurrentModelParameters : ModelParametersBase<VBuffer<float
     {
         Contracts.CheckValue(env, nameof(env));
         var (network, scaling) = RecurrentModelFormat.Load(ctx);
-        return new RecurrentModelParameters(env, network, scaling);
+        return Create(env, network, scaling);
     }
 }

@@ -9,9 +9,11 @@ using TorchSharp;
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// The trainer SRU, LSTM and GRU classifiers share: reads the key-typed label and the fixed-size feature
-/// vector, trains a <see cref="SequenceClassifier"/> with Adam, and produces the standard multiclass
-/// columns (Score, PredictedLabel). Subclasses only say which recurrent module to build.
+/// The trainer SRU, LSTM and GRU models share, for every task: reads the label (a key for multiclass classification,
+/// Boolean for binary classification, Single for regression) and the fixed-size feature vector, trains a
+/// <see cref="SequenceClassifier"/> with Adam, and produces the task's standard columns (Score and PredictedLabel; Score,
+/// Probability and PredictedLabel; Score). Subclasses only say which recurrent module to build; the task
+/// (<see cref="RecurrentTask"/>) is the catalog's.
 /// </summary>
 public abstract class RecurrentTrainerBase
     : TrainerEstimatorBase<RecurrentPredictionTransformer, RecurrentModelParameters>
@@ -23,32 +25,39 @@ public abstract class RecurrentTrainerBase
 
     private readonly RecurrentTrainerOptions _options;
     private readonly RecurrentCellKind _cell;
+    private readonly RecurrentTask _task;
 
-    private protected RecurrentTrainerBase(IHostEnvironment env, string name, RecurrentCellKind cell, RecurrentTrainerOptions options)
-        : base(Contracts.CheckRef(env, nameof(env)).Register(name),
+    /// <param name="env">The host environment.</param>
+    /// <param name="cellName">The cell's name in the log, before the task's: "Sru" gives "SruMulticlass", "SruBinary", "SruRegression".</param>
+    /// <param name="cell">The recurrent module.</param>
+    /// <param name="options">The options, validated here.</param>
+    /// <param name="task">What the network predicts.</param>
+    private protected RecurrentTrainerBase(IHostEnvironment env, string cellName, RecurrentCellKind cell, RecurrentTrainerOptions options, RecurrentTask task)
+        : base(Contracts.CheckRef(env, nameof(env)).Register(cellName + task.LogName),
               TrainerUtils.MakeR4VecFeature(ValidatedOptions(options, cell).FeatureColumnName),
-              TrainerUtils.MakeU4ScalarColumn(options.LabelColumnName))
+              task.LabelShape(options.LabelColumnName))
     {
         _options = options;
         _cell = cell;
+        _task = task;
     }
 
     /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used, training can continue from a model.</summary>
     public override TrainerInfo Info => TrainerInfoValue;
 
     /// <inheritdoc/>
-    protected override PredictionKind PredictionKind => PredictionKind.MulticlassClassification;
+    protected override PredictionKind PredictionKind => _task.PredictionKind;
 
     /// <summary>The most classes a label may have.</summary>
     public const int MaxClassCount = NetworkSpec.MaxClasses;
 
     /// <summary>
     /// Trains on <paramref name="trainData"/> and scores <paramref name="validationData"/> after every epoch: its loss and
-    /// accuracy go to the log and to <see cref="RecurrentTrainerOptions.Progress"/>, and drive
+    /// accuracy (classification) go to the log and to <see cref="RecurrentTrainerOptions.Progress"/>, and drive
     /// <see cref="RecurrentTrainerOptions.EarlyStoppingPatience"/> and <see cref="RecurrentTrainerOptions.KeepBestModel"/>.
     /// The validation set needs the same label and feature columns as the training data, of the same types (the same
-    /// key count, the same vector length); its rows are read like training rows (rows with a missing label or
-    /// non-finite features are skipped with a warning).
+    /// key count, the same vector length); its rows are read like training rows (rows with a missing label, a NaN or
+    /// infinite one for regression, or non-finite features are skipped with a warning).
     /// </summary>
     /// <param name="trainData">The training data.</param>
     /// <param name="validationData">Rows that are scored, never trained on.</param>
@@ -64,8 +73,8 @@ public abstract class RecurrentTrainerBase
     /// (by the same rule as a first run when it is not set), with the learning-rate schedule and the optimizer's state
     /// starting afresh. The options and data must describe the model's network: the
     /// same cell, <see cref="RecurrentTrainerOptions.SequenceLength"/>, <see cref="RecurrentTrainerOptions.HiddenSize"/>,
-    /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/>, feature vector length and class count (keys mapped the same
-    /// way); otherwise an <see cref="ArgumentException"/> names what differs.
+    /// <see cref="RecurrentTrainerOptions.NumberOfLayers"/>, feature vector length, task and class count (keys mapped the
+    /// same way); otherwise an <see cref="ArgumentException"/> names what differs.
     /// </summary>
     /// <param name="trainData">The training data.</param>
     /// <param name="initialModel">A trained model, e.g. <c>((ISingleFeaturePredictionTransformer&lt;RecurrentModelParameters&gt;)loaded).Model</c> (which also reads models saved by earlier versions, where Fit returned ML.NET's MulticlassPredictionTransformer).</param>
@@ -107,14 +116,18 @@ public abstract class RecurrentTrainerBase
         return options;
     }
 
-    internal static ArgumentOutOfRangeException LabelNotKey(string column, DataViewType actual) => new(column,
-        $"Label column '{column}' must be a key type (Key<UInt32>), but it is {actual}. Put mlContext.Transforms.Conversion.MapValueToKey(\"{column}\") before the trainer, as with every ML.NET multiclass trainer.");
-
     /// <inheritdoc/>
     protected override void CheckLabelCompatible(SchemaShape.Column labelCol)
     {
-        if (!labelCol.IsKey || labelCol.Kind != SchemaShape.Column.VectorKind.Scalar || labelCol.ItemType != NumberDataViewType.UInt32)
-            throw LabelNotKey(labelCol.Name, labelCol.ItemType);
+        if (!_task.Fits(labelCol))
+            throw _task.WrongLabel(labelCol.Name, Describe(labelCol));
+    }
+
+    /// <summary>A schema column's type as ML.NET writes a column's: "Single", "Key&lt;UInt32&gt;", "Vector&lt;Single&gt;".</summary>
+    private static string Describe(SchemaShape.Column column)
+    {
+        string item = column.IsKey ? $"Key<{column.ItemType.RawType.Name}>" : $"{column.ItemType}";
+        return column.Kind == SchemaShape.Column.VectorKind.Scalar ? item : $"Vector<{item}>";
     }
 
     /// <inheritdoc/>
@@ -122,16 +135,7 @@ public abstract class RecurrentTrainerBase
     {
         if (!inputSchema.TryFindColumn(LabelColumn.Name, out var labelCol))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{LabelColumn.Name}' was not found.");
-        var predictedLabelAnnotations = new SchemaShape(labelCol.Annotations
-            .Where(a => a.Name == AnnotationUtils.Kinds.KeyValues)
-            .Concat(AnnotationUtils.GetTrainerOutputAnnotation()));
-        return new[]
-        {
-            new SchemaShape.Column(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
-                new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(labelCol))),
-            new SchemaShape.Column(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true,
-                predictedLabelAnnotations),
-        };
+        return _task.OutputColumns(labelCol);
     }
 
     /// <inheritdoc/>
@@ -149,8 +153,8 @@ public abstract class RecurrentTrainerBase
         DataViewSchema.Column featureColumn = data.Schema.Feature
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
-        var (classCount, featureCount) = TrainingSet.CheckColumns(labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
-        NetworkSpec spec = _options.ToSpec(_cell, featureCount / _options.SequenceLength, classCount);
+        var (classCount, featureCount) = TrainingSet.CheckColumns(_task, labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
+        NetworkSpec spec = _options.ToSpec(_cell, featureCount / _options.SequenceLength, classCount) with { Task = _task.Kind };
         // A network the loader would refuse must not be trained: the saved model could never be loaded.
         if (spec.FindProblem() is { } problem)
             throw problem.Option is not null ? problem.ToOptionException() : new ArgumentOutOfRangeException(featureColumn.Name,
@@ -176,14 +180,14 @@ public abstract class RecurrentTrainerBase
         }
 
         using IChannel ch = Host.Start("Training");
-        TrainingSet set = TrainingSet.Read(Host, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
+        TrainingSet set = TrainingSet.Read(Host, _task, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
         WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
         if (set.RowCount == 0)
             throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
         TrainingSet? validation = null;
         if (validationData is not null)
         {
-            validation = TrainingSet.ReadValidation(Host, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
+            validation = TrainingSet.ReadValidation(Host, _task, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
             WarnAboutSkippedRows(ch, validation, validationLabel.Value, validationFeatures.Value, "validation ");
             if (validation.RowCount == 0)
                 throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
@@ -195,6 +199,14 @@ public abstract class RecurrentTrainerBase
         validation?.Scale(scaling);
         if (!scaling.IsIdentity)
             ch.Info("Input normalization {0}: fitted on {1} training rows, stored in the model.", scaling.Kind, set.RowCount);
+        LabelStandardization? labelScaling = _task.FitLabelScaling(set);
+        if (labelScaling is not null)
+        {
+            labelScaling.Apply(set.Labels.AsSpan(0, set.RowCount));
+            if (validation is not null)
+                labelScaling.Apply(validation.Labels.AsSpan(0, validation.RowCount));
+            ch.Info("Label '{0}' standardized for training ({1}); the model predicts in the label's units.", labelColumn.Name, labelScaling);
+        }
 
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
@@ -213,11 +225,16 @@ public abstract class RecurrentTrainerBase
         try
         {
             // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
-            initialModel?.CopyWeightsTo(network);
+            if (initialModel is not null)
+            {
+                initialModel.CopyWeightsTo(network);
+                labelScaling?.ToStandardized(network);
+            }
             network.to(device);
             new TrainingLoop(Host, ch, _options, plan, device, seed).Run(network, set, validation, initialModel);
             network.to(torch.CPU);
-            return new RecurrentModelParameters(Host, network, scaling);
+            labelScaling?.ToLabelUnits(network);
+            return RecurrentModelParameters.Create(Host, network, scaling);
         }
         catch
         {
@@ -226,10 +243,10 @@ public abstract class RecurrentTrainerBase
         }
     }
 
-    private static void WarnAboutSkippedRows(IChannel ch, TrainingSet set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
+    private void WarnAboutSkippedRows(IChannel ch, TrainingSet set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
     {
         if (set.SkippedMissingLabel > 0)
-            ch.Warning("Skipped {0} {1}rows with a missing label in column '{2}'.", set.SkippedMissingLabel, which, labelColumn.Name);
+            ch.Warning("Skipped {0} {1}rows with {2} in column '{3}'.", set.SkippedMissingLabel, which, _task.SkippedLabel, labelColumn.Name);
         if (set.SkippedNonFiniteFeatures > 0)
             ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", set.SkippedNonFiniteFeatures, which, featureColumn.Name);
     }

@@ -1,16 +1,16 @@
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Trainers;
 
 namespace Microsoft.ML.Sru;
 
 /// <summary>
-/// Trains an SRU (Simple Recurrent Unit, Lei et al. 2017) sequence classifier. Create it with
-/// <c>mlContext.MulticlassClassification.Trainers.Sru(...)</c>.
+/// Trains an SRU (Simple Recurrent Unit, Lei et al. 2017) sequence model. Create it with
+/// <c>mlContext.MulticlassClassification.Trainers.Sru(...)</c>, <c>mlContext.BinaryClassification.Trainers.Sru(...)</c> or
+/// <c>mlContext.Regression.Trainers.Sru(...)</c>.
 /// </summary>
 public sealed class SruTrainer : RecurrentTrainerBase
 {
-    internal const string LoadName = "SruMulticlass";
-
     /// <summary>
     /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth and batch: an SRU layer costs
     /// a fraction of an LSTM layer, so the SRU stacks more layers (<see cref="Defaults.SruNumberOfLayers"/>) and takes more,
@@ -109,8 +109,8 @@ public sealed class SruTrainer : RecurrentTrainerBase
             new(Bidirectional, UseCellStateWeights, Activation, HighwayBias, Rescale, Dropout, LayerNorm, ProjectionSize);
     }
 
-    internal SruTrainer(IHostEnvironment env, Options options)
-        : base(env, LoadName, RecurrentCellKind.Sru, options)
+    internal SruTrainer(IHostEnvironment env, Options options, RecurrentTask task)
+        : base(env, "Sru", RecurrentCellKind.Sru, options, task)
     {
     }
 }

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
-/// Mini-batch training: shuffled batches each epoch, cross-entropy, Adam (AdamW with weight decay), gradient clipping,
+/// Mini-batch training: shuffled batches each epoch, the task's loss (<see cref="RecurrentTask"/>), Adam (AdamW with weight decay), gradient clipping,
 /// a scheduled learning rate, an optional validation set with early stopping, progress through the ML.NET channel, and a
 /// check for cancellation between batches.
 /// Every batch runs in its own dispose scope, so memory stays flat however long training runs.
@@ -49,6 +49,7 @@ internal sealed class TrainingLoop
     public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null, RecurrentModelParameters? initialModel = null)
     {
         network.train();
+        RecurrentTask task = RecurrentTask.For(network.Spec.Task);
         // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
         using TorchThreads? threads = UsesOwnThreads(network) ? TorchThreads.SingleThreaded() : null;
         // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
@@ -62,9 +63,9 @@ internal sealed class TrainingLoop
 
         if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
             _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
-        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4} classes, {5} epochs of {6} steps{7}.",
+        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4}, {5} epochs of {6} steps{7}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
-            set.ClassCount, _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
+            task.HasAccuracy ? $"{set.ClassCount} classes" : "regression", _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
         using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
         RunFingerprint? fingerprint = null;
@@ -111,9 +112,9 @@ internal sealed class TrainingLoop
 
                 using var scope = NewDisposeScope();
                 Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
-                Tensor y = tensor(labels, new long[] { rows }, device: _device);
+                Tensor y = task.LabelTensor(labels, _device);
                 Tensor logits = network.forward(x);
-                Tensor loss = nn.functional.cross_entropy(logits, y);
+                Tensor loss = task.Loss(logits, y);
                 update.ZeroGradients();
                 loss.backward();
                 update.Step();
@@ -122,7 +123,7 @@ internal sealed class TrainingLoop
                 if (!float.IsFinite(lossValue))
                     throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                         $"Training diverged: the loss became {lossValue} at epoch {epoch}, step {step + 1}. Lower LearningRate or set GradientClipNorm."));
-                long batchCorrect = logits.argmax(1).eq(y).sum().item<long>();
+                long batchCorrect = task.Correct(logits, y);
                 state.StepsDone = step + 1;
                 state.LossSum += lossValue * rows;
                 state.WindowLoss += lossValue * rows;
@@ -131,13 +132,13 @@ internal sealed class TrainingLoop
                 state.Seen += rows;
                 state.WindowSeen += rows;
                 if (_options.Progress is { } progress)
-                    progress.Report(MakeReport(TrainingProgressKind.Step, epoch, step + 1, stepsPerEpoch, lossValue, (float)batchCorrect / rows,
+                    progress.Report(MakeReport(TrainingProgressKind.Step, epoch, step + 1, stepsPerEpoch, lossValue, Accuracy(task, batchCorrect, rows),
                         learningRate, state.Seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps));
 
                 if ((step + 1) % _options.LogEveryNSteps == 0)
                 {
-                    _channel.Info("Epoch {0}, step {1}/{2}: loss {3:F4}, accuracy {4:P2} (last {5} steps).",
-                        epoch, step + 1, stepsPerEpoch, state.WindowLoss / state.WindowSeen, (double)state.WindowCorrect / state.WindowSeen, _options.LogEveryNSteps);
+                    _channel.Info("Epoch {0}, step {1}/{2}: loss {3:F4}{4} (last {5} steps).",
+                        epoch, step + 1, stepsPerEpoch, state.WindowLoss / state.WindowSeen, AccuracyText(task, ", accuracy", state.WindowCorrect, state.WindowSeen), _options.LogEveryNSteps);
                     state.WindowLoss = 0;
                     state.WindowCorrect = state.WindowSeen = 0;
                 }
@@ -152,14 +153,15 @@ internal sealed class TrainingLoop
                 throw new InvalidOperationException(
                     $"Training diverged: the weights became NaN or infinite at epoch {epoch}, step {stepsPerEpoch} (the epoch's last). Lower LearningRate or set GradientClipNorm.");
 
-            (double Loss, double Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
-            _channel.Info("Epoch {0}/{1}: loss {2:F4}, training accuracy {3:P2}{4}, learning rate {5:G3}, {6:F1} s.",
-                epoch, _plan.Epochs, state.LossSum / state.Seen, (double)state.Correct / state.Seen,
-                validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}, validation accuracy {1:P2}", v.Loss, v.Accuracy) : "",
+            (double Loss, double? Accuracy)? validationScore = validation is null ? null : HeldOutEvaluation.Evaluate(_host, network, validation, _device, _options.CancellationToken);
+            _channel.Info("Epoch {0}/{1}: loss {2:F4}{3}{4}, learning rate {5:G3}, {6:F1} s.",
+                epoch, _plan.Epochs, state.LossSum / state.Seen, AccuracyText(task, ", training accuracy", state.Correct, state.Seen),
+                validationScore is { } v ? string.Format(CultureInfo.InvariantCulture, ", validation loss {0:F4}{1}", v.Loss,
+                    v.Accuracy is { } accuracy ? string.Format(CultureInfo.InvariantCulture, ", validation accuracy {0:P2}", accuracy) : "") : "",
                 learningRate, clock.Elapsed.TotalSeconds);
 
             _options.Progress?.Report(MakeReport(TrainingProgressKind.Epoch, epoch, stepsPerEpoch, stepsPerEpoch, (float)(state.LossSum / state.Seen),
-                (float)state.Correct / state.Seen, learningRate, state.Seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps) with
+                Accuracy(task, state.Correct, state.Seen), learningRate, state.Seen / clock.Elapsed.TotalSeconds, total.Elapsed, totalSteps) with
             {
                 ValidationLoss = (float?)validationScore?.Loss,
                 ValidationAccuracy = (float?)validationScore?.Accuracy,
@@ -251,6 +253,12 @@ internal sealed class TrainingLoop
             EstimatedRemaining = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(totalSteps - done) / doneHere)),
         };
     }
+
+    /// <summary>The accuracy reported: NaN for a task without one (regression).</summary>
+    private static float Accuracy(RecurrentTask task, long correct, long seen) => task.HasAccuracy ? (float)correct / seen : float.NaN;
+
+    private static string AccuracyText(RecurrentTask task, string label, long correct, long seen) =>
+        task.HasAccuracy ? string.Format(CultureInfo.InvariantCulture, "{0} {1:P2}", label, (double)correct / seen) : "";
 
     private bool UsesFusedKernels(SequenceClassifier network) => network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU;
 

@@ -31,10 +31,13 @@ public sealed record TrainingProgress
     /// <summary>Gradient steps in one epoch.</summary>
     public required int StepsPerEpoch { get; init; }
 
-    /// <summary>Mean cross-entropy loss of the batch (step) or of the epoch's training rows (epoch).</summary>
+    /// <summary>
+    /// Mean loss of the batch (step) or of the epoch's training rows (epoch): cross-entropy (multiclass), binary
+    /// cross-entropy (binary classification), or the squared error of the standardized label (regression).
+    /// </summary>
     public required float Loss { get; init; }
 
-    /// <summary>Training accuracy of the batch (step) or the epoch (epoch), 0 to 1.</summary>
+    /// <summary>Training accuracy of the batch (step) or the epoch (epoch), 0 to 1; NaN for regression.</summary>
     public required float Accuracy { get; init; }
 
     /// <summary>The learning rate the step used.</summary>
@@ -52,6 +55,6 @@ public sealed record TrainingProgress
     /// <summary>Mean loss on the validation set (epoch reports with a validation set only).</summary>
     public float? ValidationLoss { get; init; }
 
-    /// <summary>Accuracy on the validation set, 0 to 1 (epoch reports with a validation set only).</summary>
+    /// <summary>Accuracy on the validation set, 0 to 1 (epoch reports of a classifier with a validation set only).</summary>
     public float? ValidationAccuracy { get; init; }
 }

@@ -7,12 +7,12 @@ namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
 /// The training rows copied once into flat arrays, so that every epoch can shuffle and batch them
-/// without going back to the IDataView. Rows with a missing label or non-finite features are skipped
-/// and counted, never trained on.
+/// without going back to the IDataView. Rows with a missing label (a NaN or infinite one for regression) or non-finite
+/// features are skipped and counted, never trained on. The task reads the label (<see cref="RecurrentTask"/>).
 /// </summary>
 internal sealed class TrainingSet
 {
-    private TrainingSet(float[] features, int[] labels, int rowCount, int featureCount, int classCount)
+    private TrainingSet(float[] features, float[] labels, int rowCount, int featureCount, int classCount)
     {
         Features = features;
         Labels = labels;
@@ -24,8 +24,8 @@ internal sealed class TrainingSet
     /// <summary>Row-major [RowCount, FeatureCount].</summary>
     public float[] Features { get; }
 
-    /// <summary>Zero-based class indices.</summary>
-    public int[] Labels { get; }
+    /// <summary>The labels as the loss takes them: zero-based class indices, 0 or 1 (binary), the values (regression, standardized before training).</summary>
+    public float[] Labels { get; }
 
     public int RowCount { get; }
 
@@ -41,32 +41,28 @@ internal sealed class TrainingSet
     /// Reads the label and feature columns; throws <see cref="ArgumentOutOfRangeException"/> with the column's name
     /// when their types do not fit, before any row is read.
     /// </summary>
-    public static TrainingSet Read(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+    public static TrainingSet Read(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int maxClasses, int sequenceLength)
     {
-        var (classCount, featureCount) = CheckColumns(labelColumn, featureColumn, maxClasses, sequenceLength);
-        return ReadRows(host, labelColumn, featureColumn, data, classCount, featureCount);
+        var (classCount, featureCount) = CheckColumns(task, labelColumn, featureColumn, maxClasses, sequenceLength);
+        return ReadRows(host, task, labelColumn, featureColumn, data, classCount, featureCount);
     }
 
     /// <summary>
     /// Checks the training columns' types and returns the class count and the feature vector's length; throws
     /// <see cref="ArgumentOutOfRangeException"/> naming the column.
     /// </summary>
-    public static (int ClassCount, int FeatureCount) CheckColumns(DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn,
+    public static (int ClassCount, int FeatureCount) CheckColumns(RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn,
         int maxClasses, int sequenceLength)
     {
-        if (labelColumn.Type is not KeyDataViewType { RawType: var rawType } keyType || rawType != typeof(uint))
-            throw RecurrentTrainerBase.LabelNotKey(labelColumn.Name, labelColumn.Type);
-        if (keyType.Count < 2 || keyType.Count > (ulong)maxClasses)
-            throw new ArgumentOutOfRangeException(labelColumn.Name,
-                $"Label column '{labelColumn.Name}' has {keyType.Count} classes; a classifier needs between 2 and {maxClasses}.");
+        int classCount = task.ClassCount(labelColumn, maxClasses);
         if (featureColumn.Type is not VectorDataViewType { ItemType: NumberDataViewType number, IsKnownSize: true } vectorType || number != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(featureColumn.Name,
                 $"Feature column '{featureColumn.Name}' must be a fixed-size vector of Single; it is {featureColumn.Type}.");
         if (vectorType.Size % sequenceLength != 0)
             throw new ArgumentOutOfRangeException(featureColumn.Name,
                 $"Feature column '{featureColumn.Name}' has {vectorType.Size} values, which SequenceLength = {sequenceLength} does not divide into equal time steps.");
-        return ((int)keyType.Count, vectorType.Size);
+        return (classCount, vectorType.Size);
     }
 
     /// <summary>
@@ -88,18 +84,18 @@ internal sealed class TrainingSet
     }
 
     /// <summary>Reads a validation set whose columns <see cref="CheckValidationColumns"/> accepted, shaped like <paramref name="training"/>.</summary>
-    public static TrainingSet ReadValidation(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+    public static TrainingSet ReadValidation(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         TrainingSet training)
-        => ReadRows(host, labelColumn, featureColumn, data, training.ClassCount, training.FeatureCount);
+        => ReadRows(host, task, labelColumn, featureColumn, data, training.ClassCount, training.FeatureCount);
 
     /// <summary>Rescales every row in place (see <see cref="InputScaling"/>).</summary>
     public void Scale(InputScaling scaling) => scaling.Apply(Features);
 
     /// <summary>Copies the rows of <paramref name="rows"/> (indices into this set) into arrays of the batch's exact size.</summary>
-    public (float[] Features, long[] Labels) Gather(ReadOnlySpan<int> rows)
+    public (float[] Features, float[] Labels) Gather(ReadOnlySpan<int> rows)
     {
         var features = new float[rows.Length * FeatureCount];
-        var labels = new long[rows.Length];
+        var labels = new float[rows.Length];
         for (int i = 0; i < rows.Length; i++)
         {
             Array.Copy(Features, (long)rows[i] * FeatureCount, features, (long)i * FeatureCount, FeatureCount);
@@ -108,7 +104,7 @@ internal sealed class TrainingSet
         return (features, labels);
     }
 
-    private static TrainingSet ReadRows(IHost host, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+    private static TrainingSet ReadRows(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int classCount, int featureCount)
     {
         // The row count a view reports is a hint for sizing, never trusted for one large allocation.
@@ -116,7 +112,7 @@ internal sealed class TrainingSet
         int capacity = knownRows is > 0 ? (int)Math.Min(knownRows.Value, 1 << 20) : 1024;
         long maxRows = Array.MaxLength / featureCount;
         var features = new List<float[]>();
-        var labels = new List<int>(capacity);
+        var labels = new List<float>(capacity);
         // Rows are gathered in blocks so that an unknown row count never needs a resize of one huge array.
         int blockRows = Math.Clamp(capacity, 1, Math.Max(1, (1 << 24) / featureCount));
         var block = new float[blockRows * featureCount];
@@ -125,15 +121,13 @@ internal sealed class TrainingSet
 
         using (var cursor = data.GetRowCursor(new[] { labelColumn, featureColumn }))
         {
-            var getLabel = cursor.GetGetter<uint>(labelColumn);
+            LabelReader readLabel = task.CreateLabelReader(cursor, labelColumn, classCount);
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-            uint label = 0;
             VBuffer<float> row = default;
             while (cursor.MoveNext())
             {
                 host.CheckAlive();
-                getLabel(ref label);
-                if (label == 0 || label > classCount)
+                if (!readLabel(out float label))
                 {
                     missing++;
                     continue;
@@ -152,7 +146,7 @@ internal sealed class TrainingSet
                     nonFinite++;
                     continue;
                 }
-                labels.Add((int)label - 1);
+                labels.Add(label);
                 if (++inBlock == blockRows)
                 {
                     features.Add(block);

@@ -288,14 +288,60 @@ public sealed class ModelFileTests
         AssertCloseToFixtureScores(TinyModels.SavedScores, tolerance: 1e-4f);
     }
 
-    /// <summary>A tiny SRU saved by the format before the SRU options (0x00010002), and its scores then on <see cref="TinyModels.TestData"/>.</summary>
-    private static string OldFormatFixture => Path.Combine(AppContext.BaseDirectory, "Reliability", "Fixtures", "sru-format-00010002.zip");
+    [TestMethod]
+    [DataRow("sru")]
+    [DataRow("lstm")]
+    public void A_model_of_format_0x00010004_loads_as_a_multiclass_classifier_scores_as_when_saved_and_saves_in_the_current_format(string cell)
+    {
+        // Saved before the task was stored (the last format without it), with input scaling fitted.
+        string fixture = Fixture($"{cell}-format-00010004.zip");
+        byte[] zip = File.ReadAllBytes(fixture);
+        Assert.AreEqual(0x00010004u, BinaryPrimitives.ReadUInt32LittleEndian(Key(zip).AsSpan(TinyModels.VersionOffset(Key(zip)))));
 
-    private static void AssertCloseToFixtureScores(float[][] scores, float tolerance = 1e-6f)
+        var loaded = (RecurrentPredictionTransformer)TinyModels.Load(zip);
+        float[][] scores = TinyModels.Scores(loaded);
+
+        Assert.AreEqual(RecurrentTaskKind.MulticlassClassification, loaded.Model.Spec.Task);
+        Assert.AreEqual(3, loaded.Model.ClassCount);
+        AssertCloseToFixtureScores(scores, fixture: fixture);
+        using var resaved = new MemoryStream();
+        new MLContext().Model.Save(loaded, null, resaved);
+        byte[] key = Key(resaved.ToArray());
+        Assert.AreEqual(RecurrentModelFormat.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
+        Assert.AreEqual(0x00010005u, RecurrentModelFormat.FormatVersion);
+        Assert.IsTrue(TinyModels.SameScores(scores, TinyModels.Scores(TinyModels.Load(resaved.ToArray()))));
+
+        static byte[] Key(byte[] zip) => TinyModels.ReadEntry(zip, TinyModels.ModelKeyEntry);
+    }
+
+    [TestMethod]
+    public void A_network_description_with_an_unknown_task_is_named()
+    {
+        byte[] zip = TinyModels.RewriteEntry(TinyModels.SavedZip, TinyModels.ModelKeyEntry, key =>
+        {
+            // The task is the description's last field.
+            int at = TinyModels.SpecOffset(key, TinyModels.Spec) + ModelSpecFormat.Size(RecurrentModelFormat.FormatVersion) - sizeof(int);
+            Assert.AreEqual((int)RecurrentTaskKind.MulticlassClassification, BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(at)));
+            BinaryPrimitives.WriteInt32LittleEndian(key.AsSpan(at), 7);
+            return key;
+        });
+
+        ModelFormatException e = TinyModels.LoadFails(zip);
+
+        StringAssert.Contains(e.Message, "network description");
+        StringAssert.Contains(e.Message, "task 7");
+    }
+
+    /// <summary>A tiny SRU saved by the format before the SRU options (0x00010002), and its scores then on <see cref="TinyModels.TestData"/>.</summary>
+    private static string OldFormatFixture => Fixture("sru-format-00010002.zip");
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Reliability", "Fixtures", name);
+
+    private static void AssertCloseToFixtureScores(float[][] scores, float tolerance = 1e-6f, string? fixture = null)
     {
         // Saved as text with round-trip precision. Close rather than identical: the kernel's reciprocal differs in its
         // last bits between vector widths, so another machine may score a few ulps apart.
-        string[] lines = File.ReadAllLines(Path.ChangeExtension(OldFormatFixture, ".scores.txt"));
+        string[] lines = File.ReadAllLines(Path.ChangeExtension(fixture ?? OldFormatFixture, ".scores.txt"));
         Assert.HasCount(lines.Length, scores);
         for (int i = 0; i < lines.Length; i++)
         {

@@ -20,4 +20,17 @@ internal static class CellTrainers
         GruTrainer.Options gru => ml.MulticlassClassification.Trainers.Gru(gru),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.GetType().Name, "no such options class"),
     };
+
+    /// <summary>The trainer the options are for on the catalog of <paramref name="task"/> ("multiclass", "binary", "regression").</summary>
+    public static RecurrentTrainerBase Trainer(MLContext ml, RecurrentTrainerOptions options, string task) => (task, options) switch
+    {
+        ("multiclass", _) => Trainer(ml, options),
+        (MarkerTasks.Binary, SruTrainer.Options sru) => ml.BinaryClassification.Trainers.Sru(sru),
+        (MarkerTasks.Binary, LstmTrainer.Options lstm) => ml.BinaryClassification.Trainers.Lstm(lstm),
+        (MarkerTasks.Binary, GruTrainer.Options gru) => ml.BinaryClassification.Trainers.Gru(gru),
+        (MarkerTasks.Regression, SruTrainer.Options sru) => ml.Regression.Trainers.Sru(sru),
+        (MarkerTasks.Regression, LstmTrainer.Options lstm) => ml.Regression.Trainers.Lstm(lstm),
+        (MarkerTasks.Regression, GruTrainer.Options gru) => ml.Regression.Trainers.Gru(gru),
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "no such task"),
+    };
 }

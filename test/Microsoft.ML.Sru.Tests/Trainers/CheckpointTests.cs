@@ -257,6 +257,38 @@ public sealed class CheckpointTests
     }
 
     /// <summary>The model's weights as bytes, in state-dict order.</summary>
+    [TestMethod]
+    [DataRow(MarkerTasks.Binary)]
+    [DataRow(MarkerTasks.Regression)]
+    public void A_binary_or_regression_run_stopped_and_resumed_ends_with_the_weights_of_an_uninterrupted_run_and_refuses_another_tasks(string task)
+    {
+        RecurrentPredictionTransformer Run(string what, string? directory, int stopAfterStep = 0)
+        {
+            RecurrentTrainerOptions options = TinyModels.For("sru", epochs: 3);
+            options.CheckpointDirectory = directory;
+            options.CheckpointEveryNSteps = 1;
+            using var cancellation = new CancellationTokenSource();
+            options.CancellationToken = cancellation.Token;
+            options.Progress = new SynchronousProgress<TrainingProgress>(report =>
+            {
+                if (report.Kind == TrainingProgressKind.Step && (report.Epoch - 1) * report.StepsPerEpoch + report.Step == stopAfterStep)
+                    cancellation.Cancel();
+            });
+            // The same features for both tasks: only the label differs.
+            return CellTrainers.Trainer(new MLContext(seed: Seed), options, what).Fit(MarkerTasks.Load(new MLContext(seed: 1), what, Rows, seed: 1));
+        }
+        byte[] uninterrupted = Weights(Run(task, null));
+        string directory = NewDirectory();
+
+        Assert.ThrowsExactly<OperationCanceledException>(() => Run(task, directory, stopAfterStep: 9));
+        string other = task == MarkerTasks.Binary ? MarkerTasks.Regression : MarkerTasks.Binary;
+        var refused = Assert.ThrowsExactly<CheckpointMismatchException>(() => Run(other, directory));
+        byte[] resumed = Weights(Run(task, directory));
+
+        CollectionAssert.AreEqual(uninterrupted, resumed, $"{task} stopped after step 9 and resumed");
+        StringAssert.Contains(refused.Message, "task");
+    }
+
     internal static byte[] Weights(RecurrentPredictionTransformer model)
     {
         using var buffer = new MemoryStream();
