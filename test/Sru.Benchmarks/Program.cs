@@ -10,6 +10,8 @@ using Sru.Benchmarks;
 //   dotnet run -c Release --project test/Sru.Benchmarks [-- --steps-only | --memory-only [--no-trim]] [--json PATH]
 //   ... -- --accuracy-table [--datasets Digits,Fashion] [--epochs 3,10] [--models sru,best,lstm,gru]   (the README's results table)
 //   ... -- --blog-table [--seeds 1,2,3] [--no-ablation | --ablation-only]   (the blog's run reproduced; the defaults' changes one at a time)
+//   ... -- --text [--contenders ...] [--categories a,b]   (fortunes categories from their words: recurrent trainers against FeaturizeText)
+//   ... -- --weather [--contenders Sru,Lstm,Gru,Sdca,FastTree,LightGbm]   (binary and regression on 14-day weather windows)
 //   ... -- --robustness [--variants 0,3] [--trainers Sru,Lstm,Gru,SdcaMaximumEntropy,LightGbm] [--normalization None|Global|PerStepPosition] [--max-epoch N]
 //   ... -- --fused-steps-only   (fused SRU steps alone, by phase, for a profiler)
 //   ... -- --scoring-only       (item 4 alone, on models trained briefly: their speed, not their accuracy)
@@ -84,6 +86,17 @@ if (args.Contains("--text"))
     string[]? categories = Value("--categories", null)?.Split(',');
     Console.WriteLine("Text classification: test accuracy, Fit time and scoring rows/s, seed 1:");
     figures["text"] = TextBenchmark.Run(contenders, categories);
+    SaveFigures();
+    return 0;
+}
+
+if (args.Contains("--weather"))
+{
+    // --weather [--contenders Sru,Sdca]: rain tomorrow (binary) and tomorrow's highest temperature (regression) from 14 days.
+    string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
+    var contenders = Value("--contenders", string.Join(',', WeatherBenchmark.ContenderNames)).Split(',');
+    Console.WriteLine("Weather: test AUC / RMSE, Fit time and scoring rows/s, seed 1, defaults, no normalizer:");
+    figures["weather"] = WeatherBenchmark.Run(contenders);
     SaveFigures();
     return 0;
 }
