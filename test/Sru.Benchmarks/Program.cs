@@ -95,7 +95,7 @@ if (args.Contains("--weather"))
     // --weather [--contenders Sru,Sdca]: rain tomorrow (binary) and tomorrow's highest temperature (regression) from 14 days.
     string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
     var contenders = Value("--contenders", string.Join(',', WeatherBenchmark.ContenderNames)).Split(',');
-    Console.WriteLine("Weather: test AUC / RMSE, Fit time and scoring rows/s, seed 1, defaults, no normalizer:");
+    Console.WriteLine("Weather: test AUC / RMSE, Fit time and scoring rows/s, seed 1, defaults, a normalizer only before Sdca:");
     figures["weather"] = WeatherBenchmark.Run(contenders);
     SaveFigures();
     return 0;
