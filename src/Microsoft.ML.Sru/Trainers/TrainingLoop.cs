@@ -49,7 +49,7 @@ internal sealed class TrainingLoop
     public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null, RecurrentModelParameters? initialModel = null)
     {
         network.train();
-        // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
+        // The AVX-512 kernels (SRU, fused LSTM/GRU) bring their own threads; libtorch's spinning workers would crowd them out.
         using TorchThreads? threads = UsesOwnThreads(network) ? TorchThreads.SingleThreaded() : null;
         // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
@@ -252,7 +252,8 @@ internal sealed class TrainingLoop
         };
     }
 
-    private bool UsesFusedKernels(SequenceClassifier network) => network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU;
+    private bool UsesFusedKernels(SequenceClassifier network) =>
+        network.Spec.Cell == RecurrentCellKind.Sru ? _device.type == DeviceType.CPU : FusedRnnPath.AppliesTo(_device);
 
     private bool UsesOwnThreads(SequenceClassifier network) => UsesFusedKernels(network) && Model.Kernels.Sgemm512.IsSupported;
 
