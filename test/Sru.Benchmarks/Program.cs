@@ -113,6 +113,27 @@ if (args.Contains("--robustness"))
     return 0;
 }
 
+if (args.Contains("--rnn-steps"))
+{
+    // LSTM and GRU: the fused layers against nn.LSTM/nn.GRU, first with glibc's default allocator settings, then tuned.
+    Console.WriteLine($"LSTM/GRU training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, " +
+        $"{StepBenchmark.Layers} layers, Adam (median of 40, in turn in blocks of 10 after 40 warm-up steps each); load average {PageFaults.LoadAverage()}:");
+    var rnnFigures = new Dictionary<string, object>();
+    foreach (bool tune in new[] { false, true })
+    {
+        // The allocator setting is process-wide and cannot be undone, so the default comes first.
+        string allocator = tune ? (Microsoft.ML.Sru.Runtime.NativeMemory.TuneAllocatorForTraining() ? "glibc tuned (TuneNativeAllocator)" : "glibc default (tuning not available)") : "glibc default";
+        Console.WriteLine($"  allocator: {allocator}");
+        var steps = StepBenchmark.RecurrentCellSteps(warmup: 40, repeats: 40);
+        foreach (var step in steps)
+            Console.WriteLine($"   {step.Name,-11} {step.Milliseconds,8:F2} ms   {step.MinorFaults,8:F0} minor faults/step");
+        Console.WriteLine($"   nn.LSTM / fused LSTM {steps[1].Milliseconds / steps[0].Milliseconds:F2}×, nn.GRU / fused GRU {steps[3].Milliseconds / steps[2].Milliseconds:F2}×; load average now {PageFaults.LoadAverage()}");
+        rnnFigures[tune ? "tuned_allocator" : "default_allocator"] = steps;
+    }
+    figures["rnn_steps"] = rnnFigures;
+    SaveFigures();
+    return 0;
+}
 if (args.Contains("--fused-steps-only"))
 {
     // Only fused SRU steps, for an outside profiler such as `perf record`.
