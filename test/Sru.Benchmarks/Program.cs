@@ -134,6 +134,24 @@ if (args.Contains("--rnn-steps"))
     SaveFigures();
     return 0;
 }
+if (args.Contains("--lstm-fit"))
+{
+    // Trainers.Lstm() with its defaults on full MNIST: the fused layers, then nn.LSTM (the internal switch off).
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    Console.WriteLine($"Trainers.Lstm() defaults, full MNIST; load average {PageFaults.LoadAverage()}:");
+    foreach (bool reference in args.Contains("--no-reference") ? new[] { false } : new[] { false, true })
+    {
+        Microsoft.ML.Sru.Model.FusedRnnPath.ReferenceOnly.Value = reference;
+        var result = MnistBenchmark.Run(reference ? "nn.LSTM" : "LSTM fused", ml.MulticlassClassification.Trainers.Lstm(), ml, train, test);
+        Console.WriteLine($"   {result.Trainer,-10} Fit {result.TrainSeconds,7:F1} s, with evaluation {result.WallSeconds,7:F1} s, test accuracy {result.Accuracy:P2}; load average {PageFaults.LoadAverage()}");
+        figures[reference ? "lstm_fit_reference" : "lstm_fit_fused"] = new { fit_seconds = result.TrainSeconds, wall_seconds = result.WallSeconds, accuracy = result.Accuracy };
+        SaveFigures();
+    }
+    Microsoft.ML.Sru.Model.FusedRnnPath.ReferenceOnly.Value = false;
+    return 0;
+}
 if (args.Contains("--fused-steps-only"))
 {
     // Only fused SRU steps, for an outside profiler such as `perf record`.
