@@ -138,6 +138,45 @@ if (args.Contains("--robustness"))
     return 0;
 }
 
+if (args.Contains("--rnn-steps"))
+{
+    // LSTM and GRU: the fused layers against nn.LSTM/nn.GRU, first with glibc's default allocator settings, then tuned.
+    Console.WriteLine($"LSTM/GRU training step at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, " +
+        $"{StepBenchmark.Layers} layers, Adam (median of 40, in turn in blocks of 10 after 40 warm-up steps each); load average {PageFaults.LoadAverage()}:");
+    var rnnFigures = new Dictionary<string, object>();
+    foreach (bool tune in new[] { false, true })
+    {
+        // The allocator setting is process-wide and cannot be undone, so the default comes first.
+        string allocator = tune ? (Microsoft.ML.Sru.Runtime.NativeMemory.TuneAllocatorForTraining() ? "glibc tuned (TuneNativeAllocator)" : "glibc default (tuning not available)") : "glibc default";
+        Console.WriteLine($"  allocator: {allocator}");
+        var steps = StepBenchmark.RecurrentCellSteps(warmup: 40, repeats: 40);
+        foreach (var step in steps)
+            Console.WriteLine($"   {step.Name,-11} {step.Milliseconds,8:F2} ms   {step.MinorFaults,8:F0} minor faults/step");
+        Console.WriteLine($"   nn.LSTM / fused LSTM {steps[1].Milliseconds / steps[0].Milliseconds:F2}×, nn.GRU / fused GRU {steps[3].Milliseconds / steps[2].Milliseconds:F2}×; load average now {PageFaults.LoadAverage()}");
+        rnnFigures[tune ? "tuned_allocator" : "default_allocator"] = steps;
+    }
+    figures["rnn_steps"] = rnnFigures;
+    SaveFigures();
+    return 0;
+}
+if (args.Contains("--lstm-fit"))
+{
+    // Trainers.Lstm() with its defaults on full MNIST: the fused layers, then nn.LSTM (the internal switch off).
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.LoadMnist(MnistSplit.Train);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    Console.WriteLine($"Trainers.Lstm() defaults, full MNIST; load average {PageFaults.LoadAverage()}:");
+    foreach (bool reference in args.Contains("--no-reference") ? new[] { false } : new[] { false, true })
+    {
+        Microsoft.ML.Sru.Model.FusedRnnPath.ReferenceOnly.Value = reference;
+        var result = MnistBenchmark.Run(reference ? "nn.LSTM" : "LSTM fused", ml.MulticlassClassification.Trainers.Lstm(), ml, train, test);
+        Console.WriteLine($"   {result.Trainer,-10} Fit {result.TrainSeconds,7:F1} s, with evaluation {result.WallSeconds,7:F1} s, test accuracy {result.Accuracy:P2}; load average {PageFaults.LoadAverage()}");
+        figures[reference ? "lstm_fit_reference" : "lstm_fit_fused"] = new { fit_seconds = result.TrainSeconds, wall_seconds = result.WallSeconds, accuracy = result.Accuracy };
+        SaveFigures();
+    }
+    Microsoft.ML.Sru.Model.FusedRnnPath.ReferenceOnly.Value = false;
+    return 0;
+}
 if (args.Contains("--fused-steps-only"))
 {
     // Only fused SRU steps, for an outside profiler such as `perf record`.

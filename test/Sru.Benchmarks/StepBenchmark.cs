@@ -24,7 +24,13 @@ internal static class StepBenchmark
         private readonly bool _ownThreads;
         private readonly IDisposable? _pool;
 
-        public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence)
+        private readonly bool _rnnReference;
+
+        /// <summary>
+        /// An SRU with <paramref name="recurrence"/>, or (null) an LSTM/GRU: on the fused layers where they apply, on
+        /// nn.LSTM/nn.GRU with <paramref name="rnnReference"/>.
+        /// </summary>
+        public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence, bool rnnReference = false)
         {
             torch.manual_seed(1);
             _network = new NetworkSpec(cell, Steps, StepSize, Hidden, Layers, Classes, UseHighway: true).Build();
@@ -33,9 +39,11 @@ internal static class StepBenchmark
                 foreach (SruLayer layer in _network.SruLayers)
                     layer.Recurrence = recurrence;
             }
-            _ownThreads = recurrence is FusedSruRecurrence && Sgemm512.IsSupported;
+            _rnnReference = rnnReference;
+            bool fusedRnn = cell != RecurrentCellKind.Sru && !rnnReference && FusedRnnPath.AppliesTo(torch.CPU);
+            _ownThreads = (recurrence is FusedSruRecurrence || fusedRnn) && Sgemm512.IsSupported;
             // As the trainer runs it: the fused kernels' tensors pooled for the length of the run.
-            _pool = recurrence is FusedSruRecurrence ? TensorPool.Open() : null;
+            _pool = recurrence is FusedSruRecurrence || fusedRnn ? TensorPool.Open() : null;
             _parameters = _network.parameters().ToArray();
             // The trainer's update (clipping at 1.0, then Adam) for every network alike.
             _update = ParameterUpdate.Create(_parameters, 0.005, weightDecay: 0, clipNorm: 1.0);
@@ -45,8 +53,9 @@ internal static class StepBenchmark
 
         public double Step()
         {
+            FusedRnnPath.ReferenceOnly.Value = _rnnReference;
             var clock = Stopwatch.StartNew();
-            // As the trainer runs it (see TrainingLoop): libtorch single-threaded around the AVX-512 SRU kernels.
+            // As the trainer runs it (see TrainingLoop): libtorch single-threaded around the AVX-512 kernels.
             using (var threads = _ownThreads ? TorchThreads.SingleThreaded() : null)
             using (var scope = NewDisposeScope())
             {
@@ -121,6 +130,58 @@ internal static class StepBenchmark
             }
         }
         return (Statistics.Median(times[0]), Statistics.Median(times[1]), Statistics.Median(times[2]));
+    }
+
+    /// <summary>Median step time and minor page faults per step of one trainee.</summary>
+    public sealed record StepFigures(string Name, double Milliseconds, double MinorFaults);
+
+    /// <summary>
+    /// LSTM and GRU steps, the fused layers against nn.LSTM/nn.GRU, taken in turn in blocks of ten as in
+    /// <see cref="MedianStepMilliseconds"/>, with the minor page faults each step took (first touches of fresh memory).
+    /// </summary>
+    public static StepFigures[] RecurrentCellSteps(int warmup, int repeats)
+    {
+        const int Block = 10, Settling = 2;
+        var named = new (string Name, Trainee Trainee)[]
+        {
+            ("LSTM fused", new Trainee(RecurrentCellKind.Lstm, null)),
+            ("nn.LSTM", new Trainee(RecurrentCellKind.Lstm, null, rnnReference: true)),
+            ("GRU fused", new Trainee(RecurrentCellKind.Gru, null)),
+            ("nn.GRU", new Trainee(RecurrentCellKind.Gru, null, rnnReference: true)),
+        };
+        try
+        {
+            foreach (var (_, trainee) in named)
+            {
+                for (int i = 0; i < warmup; i++)
+                    trainee.Step();
+            }
+            var times = named.Select(_ => new List<double>()).ToArray();
+            var faults = named.Select(_ => new List<double>()).ToArray();
+            while (times[0].Count < repeats)
+            {
+                for (int k = 0; k < named.Length; k++)
+                {
+                    for (int i = 0; i < Block; i++)
+                    {
+                        long before = PageFaults.Minor();
+                        double ms = named[k].Trainee.Step();
+                        long after = PageFaults.Minor();
+                        if (i < Settling)
+                            continue;
+                        times[k].Add(ms);
+                        faults[k].Add(after - before);
+                    }
+                }
+            }
+            return named.Select((n, k) => new StepFigures(n.Name, Statistics.Median(times[k]), Statistics.Median(faults[k]))).ToArray();
+        }
+        finally
+        {
+            FusedRnnPath.ReferenceOnly.Value = false;
+            foreach (var (_, trainee) in named)
+                trainee.Dispose();
+        }
     }
 
     /// <summary>Median milliseconds of the fused SRU step's phases: forward + loss, backward, clipping + Adam.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,6 +20,13 @@ internal sealed class GruEncoder : TorchRnnEncoder
 
     public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
         TensorFlowInitialization.TorchRnn(gru, isLstm: false, inputSize, hiddenSize, layers);
+
+    private protected override nn.Module RecurrentModule => gru;
+
+    private protected override int Gates => 3;
+
+    private protected override Tensor FusedLayer(Tensor x, Tensor inputWeights, Tensor hiddenWeights, Tensor inputBias, Tensor hiddenBias, long steps) =>
+        RnnLayerFunction<GruCell>.apply(x, inputWeights, hiddenWeights, inputBias, hiddenBias, steps);
 
     private protected override Tensor AllSteps(Tensor input)
     {

@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,6 +20,13 @@ internal sealed class LstmEncoder : TorchRnnEncoder
 
     public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
         TensorFlowInitialization.TorchRnn(lstm, isLstm: true, inputSize, hiddenSize, layers);
+
+    private protected override nn.Module RecurrentModule => lstm;
+
+    private protected override int Gates => 4;
+
+    private protected override Tensor FusedLayer(Tensor x, Tensor inputWeights, Tensor hiddenWeights, Tensor inputBias, Tensor hiddenBias, long steps) =>
+        RnnLayerFunction<LstmCell>.apply(x, inputWeights, hiddenWeights, inputBias, hiddenBias, steps);
 
     private protected override Tensor AllSteps(Tensor input)
     {

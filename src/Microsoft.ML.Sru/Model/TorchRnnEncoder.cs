@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Model;
@@ -35,9 +36,41 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>, ISequenceEn
         return OwnLastSteps(packed);
     }
 
+    /// <summary>The module whose parameters (weight_ih_l0, …) the fused layers train.</summary>
+    private protected abstract nn.Module RecurrentModule { get; }
+
+    /// <summary>Gate blocks per layer: 4 for LSTM, 3 for GRU.</summary>
+    private protected abstract int Gates { get; }
+
+    /// <summary>One layer on the fused kernels: x [T·B, I] → h [T, B, H] (see <see cref="Kernels.RnnLayerFunction{TCell}"/>).</summary>
+    private protected abstract Tensor FusedLayer(Tensor x, Tensor inputWeights, Tensor hiddenWeights, Tensor inputBias, Tensor hiddenBias, long steps);
+
     public sealed override Tensor forward(Tensor input)
     {
-        Tensor output = AllSteps(input);
+        Tensor output = UsesFusedLayers(input) ? FusedAllSteps(input) : AllSteps(input);
         return output.select(0, output.shape[0] - 1);
     }
+
+    private bool UsesFusedLayers(Tensor input)
+    {
+        long hidden = RecurrentModule.named_parameters().First(p => p.name == "weight_hh_l0").parameter.shape[1];
+        return FusedRnnPath.AppliesTo(input, training, hidden, Gates);
+    }
+
+    /// <summary>What <see cref="AllSteps"/> computes, layer by layer on the fused kernels, with the module's own parameters.</summary>
+    private Tensor FusedAllSteps(Tensor input)
+    {
+        var parameters = RecurrentModule.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        long steps = input.shape[0], batch = input.shape[1];
+        Tensor h = input;
+        for (int layer = 0; parameters.TryGetValue($"weight_ih_l{layer}", out Tensor? inputWeights); layer++)
+        {
+            Tensor rows = h.reshape(steps * batch, h.shape[2]);
+            h = FusedLayer(rows.is_contiguous() ? rows : rows.contiguous(), Contiguous(inputWeights), Contiguous(parameters[$"weight_hh_l{layer}"]),
+                Contiguous(parameters[$"bias_ih_l{layer}"]), Contiguous(parameters[$"bias_hh_l{layer}"]), steps);
+        }
+        return h;
+    }
+
+    private static Tensor Contiguous(Tensor tensor) => tensor.is_contiguous() ? tensor : tensor.contiguous();
 }

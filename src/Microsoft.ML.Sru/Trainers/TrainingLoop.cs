@@ -50,7 +50,7 @@ internal sealed class TrainingLoop
     {
         network.train();
         RecurrentTask task = RecurrentTask.For(network.Spec.Task);
-        // The SRU's AVX-512 kernels bring their own threads; libtorch's spinning workers would crowd them out.
+        // The AVX-512 kernels (SRU, fused LSTM/GRU) bring their own threads; libtorch's spinning workers would crowd them out.
         using TorchThreads? threads = UsesOwnThreads(network) ? TorchThreads.SingleThreaded() : null;
         // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
@@ -260,7 +260,8 @@ internal sealed class TrainingLoop
     private static string AccuracyText(RecurrentTask task, string label, long correct, long seen) =>
         task.HasAccuracy ? string.Format(CultureInfo.InvariantCulture, "{0} {1:P2}", label, (double)correct / seen) : "";
 
-    private bool UsesFusedKernels(SequenceClassifier network) => network.Spec.Cell == RecurrentCellKind.Sru && _device.type == DeviceType.CPU;
+    private bool UsesFusedKernels(SequenceClassifier network) =>
+        network.Spec.Cell == RecurrentCellKind.Sru ? _device.type == DeviceType.CPU : FusedRnnPath.AppliesTo(_device);
 
     private bool UsesOwnThreads(SequenceClassifier network) => UsesFusedKernels(network) && Model.Kernels.Sgemm512.IsSupported;
 

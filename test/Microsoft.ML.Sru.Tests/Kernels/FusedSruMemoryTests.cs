@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Model.Kernels;
 using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -7,7 +8,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Sru.Tests.Kernels;
 
 /// <summary>
-/// Counts live tensors around a training step through the fused recurrence. Not parallelised: the
+/// Counts live tensors around a training step through the fused kernels (the SRU's, and the fused LSTM/GRU layers
+/// where the AVX-512 GEMM runs), and checks their use of the tensor pool. Not parallelised: the
 /// global counts would include other tests' tensors.
 /// </summary>
 [TestClass]
@@ -33,10 +35,16 @@ public sealed class FusedSruMemoryTests
     }
 
     [TestMethod]
-    public void A_forward_and_backward_in_a_dispose_scope_leave_no_tensor_and_no_autograd_node_behind()
+    [DataRow(nameof(RecurrentCellKind.Sru))]
+    [DataRow(nameof(RecurrentCellKind.Lstm))]
+    [DataRow(nameof(RecurrentCellKind.Gru))]
+    public void A_forward_and_backward_in_a_dispose_scope_leave_no_tensor_and_no_autograd_node_behind(string cell)
     {
-        // Two layers: the first reads x' from u (I ≠ H), the second skips from its input (I = H).
-        using var network = new NetworkSpec(RecurrentCellKind.Sru, 7, 5, 33, 2, 3, true).Build();
+        RecurrentCellKind kind = Enum.Parse<RecurrentCellKind>(cell);
+        // Two layers: the SRU's first reads x' from u (I ≠ H), the second skips from its input (I = H).
+        using var network = new NetworkSpec(kind, 7, 5, 33, 2, 3, true).Build();
+        // LSTM and GRU run one custom node per layer only on the fused layers, nn.LSTM/nn.GRU none.
+        int customNodes = kind == RecurrentCellKind.Sru || Sgemm512.IsSupported ? 2 : 0;
         using var features = randn(9, 35);
         using var labels = tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 1, 2 });
         Step(network, features, labels); // Warm-up: first-use allocations are not leaks.
@@ -52,7 +60,7 @@ public sealed class FusedSruMemoryTests
             if (nodesBefore is not null)
             {
                 // One custom autograd node per layer: the whole layer where the AVX-512 GEMM runs, else the recurrence.
-                Assert.AreEqual(nodesBefore + 2, AliveAutogradNodes(), "custom autograd nodes while the graph is alive");
+                Assert.AreEqual(nodesBefore + customNodes, AliveAutogradNodes(), "custom autograd nodes while the graph is alive");
             }
             Assert.IsGreaterThan(threadBefore, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
         }
@@ -74,10 +82,16 @@ public sealed class FusedSruMemoryTests
     }
 
     [TestMethod]
-    public void With_the_tensor_pool_open_steps_reuse_the_same_blocks_give_the_same_gradients_and_closing_frees_them()
+    [DataRow(nameof(RecurrentCellKind.Sru))]
+    [DataRow(nameof(RecurrentCellKind.Lstm))]
+    [DataRow(nameof(RecurrentCellKind.Gru))]
+    public void With_the_tensor_pool_open_steps_reuse_the_same_blocks_give_the_same_gradients_and_closing_frees_them(string cell)
     {
-        // Big enough that U, h, c and their gradients are pooled (at least TensorPool.MinPooledBytes each).
-        using var network = new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 64, 2, 10, true).Build();
+        RecurrentCellKind kind = Enum.Parse<RecurrentCellKind>(cell);
+        if (kind != RecurrentCellKind.Sru && !Sgemm512.IsSupported)
+            Assert.Inconclusive("No AVX-512 here: LSTM and GRU run nn.LSTM/nn.GRU, which take nothing from the pool.");
+        // Big enough that the kernels' large tensors (U or the gates, h, c and their gradients) are pooled (at least TensorPool.MinPooledBytes each).
+        using var network = new NetworkSpec(kind, 28, 28, 64, 2, 10, true).Build();
         using var features = randn(128, 28 * 28);
         using var labels = randint(0, 10, new long[] { 128 }, dtype: ScalarType.Int64);
         float[][] unpooled = StepResult(network, features, labels);

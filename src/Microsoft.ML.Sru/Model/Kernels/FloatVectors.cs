@@ -231,3 +231,56 @@ internal readonly unsafe struct FloatVector128 : IFloatVector<FloatVector128>
     public static FloatVector128 WithSignOf(FloatVector128 magnitude, FloatVector128 sign) =>
         new(magnitude._value | (sign._value & Vector128.Create(-0f)));
 }
+
+/// <summary>One lane: the last elements of a row whose length is not a multiple of the vector width.</summary>
+internal readonly unsafe struct FloatScalar : IFloatVector<FloatScalar>
+{
+    private readonly float _value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private FloatScalar(float value) => _value = value;
+
+    public static int Count => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Load(float* source) => new(*source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(FloatScalar value, float* destination) => *destination = value._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Create(float value) => new(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar operator +(FloatScalar left, FloatScalar right) => new(left._value + right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar operator -(FloatScalar left, FloatScalar right) => new(left._value - right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar operator *(FloatScalar left, FloatScalar right) => new(left._value * right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar operator /(FloatScalar left, FloatScalar right) => new(left._value / right._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar MultiplyAdd(FloatScalar a, FloatScalar b, FloatScalar c) => new(MathF.FusedMultiplyAdd(a._value, b._value, c._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Clamp(FloatScalar value, FloatScalar low, FloatScalar high) =>
+        new(float.IsNaN(value._value) ? value._value : Math.Min(high._value, Math.Max(low._value, value._value)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Abs(FloatScalar value) => new(Math.Abs(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Reciprocal(FloatScalar value) => new(1f / value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar Pow2FromShifted(FloatScalar t) =>
+        new(BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(t._value) << 23) + 0x3F800000));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FloatScalar WithSignOf(FloatScalar magnitude, FloatScalar sign) =>
+        new(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(magnitude._value) | (BitConverter.SingleToInt32Bits(sign._value) & int.MinValue)));
+}
