@@ -90,6 +90,15 @@ if (args.Contains("--text"))
     return 0;
 }
 
+if (args.Contains("--ink-rows"))
+{
+    // --ink-rows: MNIST's fixed 28 rows against each digit cut to its ink rows (variable length), SRU defaults.
+    Console.WriteLine("Variable-length rows: test accuracy, Fit time and scoring rows/s, seed 1:");
+    figures["ink-rows"] = InkRowsBenchmark.Run();
+    SaveFigures();
+    return 0;
+}
+
 if (args.Contains("--weather"))
 {
     // --weather [--contenders Sru,Sdca]: rain tomorrow (binary) and tomorrow's highest temperature (regression) from 14 days.

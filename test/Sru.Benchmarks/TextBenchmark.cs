@@ -11,7 +11,7 @@ namespace Sru.Benchmarks;
 /// </summary>
 internal static class TextBenchmark
 {
-    public static readonly string[] ContenderNames = ["FeaturizeText+SdcaMaximumEntropy", "FeaturizeText+LightGbm"];
+    public static readonly string[] ContenderNames = ["FeaturizeText+SdcaMaximumEntropy", "FeaturizeText+LightGbm", "Words+Sru", "Words+Lstm", "Words+Gru"];
 
     public static List<SideBySide.Result> Run(IReadOnlyCollection<string> contenders, IEnumerable<string>? categories = null)
     {
@@ -25,10 +25,19 @@ internal static class TextBenchmark
                 .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())),
             new("FeaturizeText+LightGbm", ml => Label(ml).Append(ml.Transforms.Text.FeaturizeText("Features", "Text"))
                 .Append(ml.MulticlassClassification.Trainers.LightGbm())),
+            new("Words+Sru", ml => Words(ml).Append(ml.MulticlassClassification.Trainers.Sru(new Microsoft.ML.Sru.SruTrainer.Options { FeatureColumnName = "Tokens" }))),
+            new("Words+Lstm", ml => Words(ml).Append(ml.MulticlassClassification.Trainers.Lstm(new Microsoft.ML.Sru.LstmTrainer.Options { FeatureColumnName = "Tokens" }))),
+            new("Words+Gru", ml => Words(ml).Append(ml.MulticlassClassification.Trainers.Gru(new Microsoft.ML.Sru.GruTrainer.Options { FeatureColumnName = "Tokens" }))),
         };
         return SideBySide.Run("fortunes", train, test, all.Where(c => contenders.Contains(c.Name)),
             (ml, scored) => ("accuracy", ml.MulticlassClassification.Evaluate(scored).MicroAccuracy));
     }
 
     private static IEstimator<ITransformer> Label(MLContext ml) => ml.Transforms.Conversion.MapValueToKey("Label", "Category");
+
+    /// <summary>The label, and the text as a sequence of word keys: lower case without punctuation, one token a step.</summary>
+    private static IEstimator<ITransformer> Words(MLContext ml) => Label(ml)
+        .Append(ml.Transforms.Text.NormalizeText("Words", "Text", keepPunctuations: false))
+        .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Words"))
+        .Append(ml.Transforms.Conversion.MapValueToKey("Tokens"));
 }

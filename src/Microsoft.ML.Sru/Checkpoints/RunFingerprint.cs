@@ -121,7 +121,13 @@ internal sealed class RunFingerprint
             hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Array.ConvertAll(set.Labels[..set.RowCount], label => (int)label).AsSpan()));
         else
             hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Labels.AsSpan(0, set.RowCount)));
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Features.AsSpan()));
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Values.AsSpan()));
+        // Fixed-length rows hash as they did before rows of other lengths came.
+        if (!set.IsFixedLength)
+        {
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Offsets));
+            hash.AppendData(set.Input.ToBytes());
+        }
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 

@@ -9,13 +9,16 @@ internal static class ModelSpecFormat
     /// <summary>The first model format whose spec carries the task (<see cref="WriteTask"/>); earlier models are multiclass.</summary>
     public const uint TaskVersion = 0x00010005;
 
+    /// <summary>The first model format whose spec carries the embedding's rows (tokens) and whose model stores its <see cref="SequenceInput"/>.</summary>
+    public const uint InputVersion = 0x00010006;
+
     /// <summary>Bytes of the fields every format version has.</summary>
     private const int BaseSize = 6 * sizeof(int) + 1;
 
     /// <summary>Bytes <see cref="Write"/> produces for <paramref name="version"/>.</summary>
     public static int Size(uint version) =>
         (version >= SruCellVersion ? BaseSize + 4 + 2 * sizeof(int) + 2 * sizeof(float) + sizeof(int) : BaseSize)
-        + (version >= TaskVersion ? TaskSize : 0);
+        + (version >= TaskVersion ? TaskSize : 0) + (version >= InputVersion ? sizeof(int) : 0);
 
     /// <summary>
     /// Writes the spec as format <paramref name="version"/> has it; older formats cannot hold SRU options other than the
@@ -51,6 +54,10 @@ internal static class ModelSpecFormat
         writer.Write(cell.ProjectionSize);
         if (version >= TaskVersion)
             WriteTask(writer, spec.Task);
+        if (version >= InputVersion)
+            writer.Write(spec.EmbeddingRows);
+        else if (spec.EmbeddingRows != 0)
+            throw new InvalidOperationException($"Format 0x{version:X8} cannot store a network that reads tokens.");
     }
 
     /// <summary>Bytes of the task's fields (<see cref="WriteTask"/>).</summary>
@@ -110,6 +117,8 @@ internal static class ModelSpecFormat
         }
         if (version >= TaskVersion)
             spec = spec with { Task = ReadTask(reader) };
+        if (version >= InputVersion)
+            spec = spec with { EmbeddingRows = reader.ReadInt32() };
         spec.Validate();
         return spec;
     }

@@ -27,8 +27,17 @@ internal sealed record NetworkSpec(
     /// <summary>Width of each layer's output and of what the head reads: both directions' for a bidirectional SRU.</summary>
     public int OutputWidth => Cell == RecurrentCellKind.Sru ? SruCell.Directions * HiddenSize : HiddenSize;
 
-    /// <summary>The flattened feature vector's length: SequenceLength steps of StepSize values.</summary>
-    public int FeatureCount => SequenceLength * StepSize;
+    /// <summary>
+    /// Rows of the embedding that turns tokens into the first layer's StepSize-wide steps (row 0 the shared unknown token);
+    /// 0 for networks that read values.
+    /// </summary>
+    public int EmbeddingRows { get; init; }
+
+    /// <summary>Values a step holds in the features the network reads: a token (an embedding row) or StepSize values.</summary>
+    public int InputWidth => EmbeddingRows > 0 ? 1 : StepSize;
+
+    /// <summary>A full-length row's features: SequenceLength steps of <see cref="InputWidth"/> values.</summary>
+    public int FeatureCount => SequenceLength * InputWidth;
 
     /// <summary>Upper bounds that keep a corrupt or hostile model file from asking for absurd allocations.</summary>
     public const int MaxSize = 1 << 16;
@@ -52,7 +61,7 @@ internal sealed record NetworkSpec(
     {
         get
         {
-            long hidden = HiddenSize, total = (long)OutputWidth * HeadWidth;
+            long hidden = HiddenSize, total = (long)OutputWidth * HeadWidth + (long)EmbeddingRows * StepSize;
             for (int layer = 0; layer < NumberOfLayers; layer++)
             {
                 long input = layer == 0 ? StepSize : OutputWidth;
@@ -79,6 +88,8 @@ internal sealed record NetworkSpec(
             return SpecProblem.Range("step size (values per time step)", null, StepSize, 1, MaxSize);
         if ((long)SequenceLength * StepSize > MaxFeatureCount)
             return SpecProblem.Range("feature count (sequence length × step size)", null, (long)SequenceLength * StepSize, 1, MaxFeatureCount);
+        if (EmbeddingRows != 0 && EmbeddingRows is < 2 or > SequenceInput.MaxVocabulary + 1)
+            return SpecProblem.Range("embedding rows (known tokens + 1)", null, EmbeddingRows, 2, SequenceInput.MaxVocabulary + 1);
         if (HiddenSize is < 1 or > MaxSize)
             return SpecProblem.Range("hidden size", nameof(HiddenSize), HiddenSize, 1, MaxSize);
         if (NumberOfLayers is < 1 or > MaxLayers)

@@ -17,8 +17,10 @@ internal static class RecurrentModelFormat
     // 0x00010002: the SHA-256 covers the network description too.
     // 0x00010003: the network description carries the SRU's recurrence options (SruCellSpec).
     // 0x00010004: the input scaling follows the network description, under the same checksum.
-    // 0x00010005: the network description carries the task (multiclass, binary, regression). Still reads 0x00010001.
-    internal const uint FormatVersion = ModelSpecFormat.TaskVersion;
+    // 0x00010005: the network description carries the task (multiclass, binary, regression).
+    // 0x00010006: the network description carries the embedding's rows; the sequence input (fixed or variable length,
+    // tokens and their vocabulary) follows the input scaling, under the same checksum. Still reads 0x00010001.
+    internal const uint FormatVersion = ModelSpecFormat.InputVersion;
     private const uint InputScalingVersion = 0x00010004;
     private const uint SpecChecksumVersion = 0x00010002;
     private const uint OldestReadableVersion = 0x00010001;
@@ -33,13 +35,14 @@ internal static class RecurrentModelFormat
         loaderAssemblyName: typeof(RecurrentModelParameters).Assembly.GetName().Name);
 
     /// <summary>Writes what follows ModelParametersBase's own fields in the key entry, and the weights' entry.</summary>
-    public static void Save(ModelSaveContext ctx, SequenceClassifier network, InputScaling scaling)
+    public static void Save(ModelSaveContext ctx, SequenceClassifier network, InputScaling scaling, SequenceInput input)
     {
         ctx.SetVersionInfo(GetVersionInfo());
         NetworkSpec spec = network.Spec;
         ModelSpecFormat.Write(ctx.Writer, spec, FormatVersion);
         scaling.Write(ctx.Writer);
-        byte[] covered = [.. ModelSpecFormat.ToBytes(spec, FormatVersion), .. scaling.ToBytes()];
+        input.Write(ctx.Writer);
+        byte[] covered = [.. ModelSpecFormat.ToBytes(spec, FormatVersion), .. scaling.ToBytes(), .. input.ToBytes()];
         ctx.SaveBinaryStream(WeightsEntryName, writer => WeightSerializer.Write(writer, network, covered));
     }
 
@@ -50,7 +53,7 @@ internal static class RecurrentModelFormat
     /// reflection, which wraps it) is that exception. Nothing is allocated for the network before the weights are known
     /// to be intact and large enough for it.
     /// </summary>
-    public static (SequenceClassifier Network, InputScaling Scaling) Load(ModelLoadContext ctx)
+    public static (SequenceClassifier Network, InputScaling Scaling, SequenceInput Input) Load(ModelLoadContext ctx)
     {
         uint readable = ctx.Header.ModelVerReadable, written = ctx.Header.ModelVerWritten;
         if (readable > FormatVersion)
@@ -64,6 +67,7 @@ internal static class RecurrentModelFormat
 
         NetworkSpec spec;
         InputScaling scaling;
+        SequenceInput input;
         try
         {
             // ModelParametersBase.SaveCore writes the float width first.
@@ -72,6 +76,7 @@ internal static class RecurrentModelFormat
                 throw new FormatException($"The model stores a float width of {floatSize} bytes; expected {sizeof(float)}.");
             spec = ModelSpecFormat.Read(ctx.Reader, written);
             scaling = written >= InputScalingVersion ? InputScaling.Read(ctx.Reader, spec.StepSize) : InputScaling.Identity(spec.StepSize);
+            input = written >= ModelSpecFormat.InputVersion ? SequenceInput.Read(ctx.Reader, spec) : SequenceInput.Fixed(spec.SequenceLength, spec.StepSize);
         }
         catch (Exception e) when (e is FormatException or EndOfStreamException)
         {
@@ -82,6 +87,8 @@ internal static class RecurrentModelFormat
         byte[] covered = written >= SpecChecksumVersion ? ModelSpecFormat.ToBytes(spec, written) : Array.Empty<byte>();
         if (written >= InputScalingVersion)
             covered = [.. covered, .. scaling.ToBytes()];
+        if (written >= ModelSpecFormat.InputVersion)
+            covered = [.. covered, .. input.ToBytes()];
         byte[]? payload = null;
         try
         {
@@ -113,6 +120,6 @@ internal static class RecurrentModelFormat
             network.Dispose();
             throw;
         }
-        return (network, scaling);
+        return (network, scaling, input);
     }
 }

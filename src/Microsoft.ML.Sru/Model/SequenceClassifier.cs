@@ -15,6 +15,7 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     private readonly NetworkSpec _spec;
 
 #pragma warning disable IDE1006 // Field names are the state-dict keys.
+    private readonly Embedding? embedding;
     private readonly nn.Module<Tensor, Tensor> encoder;
     private readonly Linear head;
 #pragma warning restore IDE1006
@@ -22,6 +23,9 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     public SequenceClassifier(NetworkSpec spec) : base(nameof(SequenceClassifier))
     {
         _spec = spec;
+        // Row 0 (the missing key, keys unseen in training) stays a zero vector: padding_idx keeps its gradient at zero.
+        if (spec.EmbeddingRows > 0)
+            embedding = nn.Embedding(spec.EmbeddingRows, spec.StepSize, padding_idx: 0);
         encoder = spec.Cell switch
         {
             RecurrentCellKind.Sru => new SruEncoder(spec),
@@ -65,12 +69,16 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
         head.bias!.mul_(scale).add_(shift);
     }
 
-    public override Tensor forward(Tensor features)
+    public override Tensor forward(Tensor features) =>
+        head.forward(encoder.forward(Steps(features, features.shape[0], _spec.SequenceLength)));
+
+    /// <summary>Batch-major rows [B, T·W] as time-major steps [T, B, S]: the values as they are, or tokens through the embedding.</summary>
+    private Tensor Steps(Tensor features, long batch, long steps)
     {
-        long batch = features.shape[0];
-        // Batch-major rows become time-major sequences: [B, T, S] → [T, B, S].
-        Tensor sequences = features.view(batch, _spec.SequenceLength, _spec.StepSize).transpose(0, 1);
-        return head.forward(encoder.forward(sequences));
+        if (embedding is null)
+            return features.view(batch, steps, _spec.StepSize).transpose(0, 1);
+        using Tensor tokens = features.view(batch, steps).transpose(0, 1).to_type(ScalarType.Int64);
+        return embedding.forward(tokens);
     }
 
     /// <summary>
@@ -81,9 +89,8 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     {
         if (lengths is null)
             return forward(features);
-        long batch = features.shape[0], steps = features.shape[1] / _spec.StepSize;
+        long batch = features.shape[0], steps = features.shape[1] / _spec.InputWidth;
         PaddedSteps.Check(lengths, batch, steps);
-        Tensor sequences = features.view(batch, steps, _spec.StepSize).transpose(0, 1);
-        return head.forward(((ISequenceEncoder)encoder).Encode(sequences, lengths));
+        return head.forward(((ISequenceEncoder)encoder).Encode(Steps(features, batch, steps), lengths));
     }
 }

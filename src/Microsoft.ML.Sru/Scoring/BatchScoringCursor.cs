@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Sru.Model;
 
 namespace Microsoft.ML.Sru.Scoring;
 
@@ -31,7 +32,10 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     private readonly bool[] _active;
     // The scored columns by their index in the schema.
     private readonly Dictionary<int, ScoredColumn> _scored;
-    private readonly int _featureCount;
+    // Values a row takes in the batch buffer: the fixed length, or the longest a row of unequal length may have.
+    private readonly int _rowWidth;
+    private readonly bool _fixedLength;
+    private readonly int[] _lengths;
     private readonly int _classCount;
     private readonly int _batchSize;
     private readonly float[] _batchFeatures;
@@ -43,6 +47,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
 
     private DataViewRowCursor? _leader;
     private ValueGetter<VBuffer<float>>? _leaderFeatures;
+    private SequenceRowReader? _leaderReader;
     private ValueGetter<DataViewRowId>? _leaderId;
     private VBuffer<float> _row;
     private int _nextBatchSize = FirstBatchSize;
@@ -61,13 +66,15 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _input = input;
         _features = features;
         _model = model;
-        _featureCount = features.Type.GetValueCount();
+        _fixedLength = model.Input.Kind == SequenceInputKind.FixedLength;
+        _rowWidth = model.Input.MaxSteps * model.Input.ValuesPerStep;
+        _lengths = new int[batchSize];
         _classCount = model.Spec.HeadWidth;
         // Each cursor has its own columns: their getters may keep scratch memory.
         ScoredColumn[] columns = model.Task.ScoredColumns(_classCount);
         _scored = scoredIndices.Select((index, i) => (index, columns[i])).ToDictionary(pair => pair.index, pair => pair.Item2);
         _batchSize = batchSize;
-        _batchFeatures = new float[batchSize * _featureCount];
+        _batchFeatures = new float[batchSize * _rowWidth];
         _batchScores = new float[batchSize * _classCount];
         _batchIds = new DataViewRowId[batchSize];
         _scorer = model.CreateScorer(batchSize);
@@ -130,7 +137,10 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         {
             DropLeader();
             _leader = _input.GetRowCursor(new[] { _features });
-            _leaderFeatures = _leader.GetGetter<VBuffer<float>>(_features);
+            if (_fixedLength)
+                _leaderFeatures = _leader.GetGetter<VBuffer<float>>(_features);
+            else
+                _leaderReader = _model.Input.CreateReader(_leader, _features);
             _leaderId = _leader.GetIdGetter();
         }
         while (_leader.Position < position - 1)
@@ -158,7 +168,10 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
             }
         }
         _host.Check(count > 0, "The input ended early for the cursor that reads features ahead.");
-        _model.Score(_batchFeatures, count, _batchScores, _scorer);
+        if (_fixedLength)
+            _model.Score(_batchFeatures, count, _batchScores, _scorer);
+        else
+            ScorePadded(count);
         _batchCount = count;
     }
 
@@ -167,16 +180,34 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
         _leader?.Dispose();
         _leader = null;
         _leaderFeatures = null;
+        _leaderReader = null;
         _leaderId = null;
+    }
+
+    /// <summary>Packs the batch's rows, read at the longest possible width, to its own longest row's and scores them.</summary>
+    private void ScorePadded(int count)
+    {
+        int steps = _lengths.AsSpan(0, count).ToArray().Max();
+        int width = steps * _model.Input.ValuesPerStep;
+        // Moving rows towards the start, never past one not yet moved.
+        for (int i = 1; i < count; i++)
+            Array.Copy(_batchFeatures, i * _rowWidth, _batchFeatures, i * width, width);
+        _model.ScorePadded(_batchFeatures, count, _lengths, _batchScores, _scorer);
     }
 
     private void ReadFeatures(int slot)
     {
         _leaderId!(ref _batchIds[slot]);
+        if (!_fixedLength)
+        {
+            float[] batch = _batchFeatures;
+            _lengths[slot] = _model.ReadRow(_leaderReader!, ref batch, slot, _rowWidth, _features.Name, _leader!.Position);
+            return;
+        }
         _leaderFeatures!(ref _row);
-        if (_row.Length != _featureCount)
-            throw _host.Except($"Expected a feature vector of {_featureCount} values in column '{_features.Name}', got {_row.Length}.");
-        _row.CopyTo(_batchFeatures.AsSpan(slot * _featureCount, _featureCount));
+        if (_row.Length != _rowWidth)
+            throw _host.Except($"Expected a feature vector of {_rowWidth} values in column '{_features.Name}', got {_row.Length}.");
+        _row.CopyTo(_batchFeatures.AsSpan(slot * _rowWidth, _rowWidth));
     }
 
     protected override void Dispose(bool disposing)

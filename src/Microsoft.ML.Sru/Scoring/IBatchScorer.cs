@@ -12,4 +12,12 @@ internal interface IBatchScorer
     /// or value) otherwise; throws <see cref="ObjectDisposedException"/> once the model is disposed.
     /// </summary>
     void Score(float[] features, int rows, float[] scores);
+
+    /// <summary>
+    /// As <see cref="Score"/>, for <paramref name="rows"/> rows of unequal lengths padded at the end to the longest of
+    /// <paramref name="lengths"/> (in steps): each row's outputs those it gets alone. Scorers that read only full-length
+    /// rows do not implement it.
+    /// </summary>
+    void ScorePadded(float[] features, int rows, int[] lengths, float[] scores) =>
+        throw new NotSupportedException($"{GetType().Name} scores only rows of the network's full length.");
 }

@@ -14,14 +14,19 @@ internal sealed class TorchBatchScorer : IBatchScorer
         _network = network;
     }
 
-    public void Score(float[] features, int rows, float[] scores)
+    public void Score(float[] features, int rows, float[] scores) => Score(features, rows, null, scores);
+
+    public void ScorePadded(float[] features, int rows, int[] lengths, float[] scores) => Score(features, rows, lengths, scores);
+
+    private void Score(float[] features, int rows, int[]? lengths, float[] scores)
     {
         using SharedNetwork.Hold hold = _network.Acquire();
-        int featureCount = hold.Network.Spec.FeatureCount;
+        NetworkSpec spec = hold.Network.Spec;
+        int rowWidth = (lengths is null ? spec.SequenceLength : lengths.AsSpan(0, rows).ToArray().Max()) * spec.InputWidth;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        Tensor x = torch.tensor(features.AsSpan(0, rows * featureCount).ToArray(), new long[] { rows, featureCount });
-        Tensor outputs = hold.Network.forward(x);
+        Tensor x = torch.tensor(features.AsSpan(0, rows * rowWidth).ToArray(), new long[] { rows, rowWidth });
+        Tensor outputs = hold.Network.Forward(x, lengths?[..rows]);
         if (hold.Network.Spec.Task == RecurrentTaskKind.MulticlassClassification)
             outputs = torch.nn.functional.softmax(outputs, 1);
         outputs.contiguous().data<float>().CopyTo(scores);

@@ -18,6 +18,15 @@ public static class Defaults
     /// <summary>Default of <see cref="RecurrentTrainerOptions.SequenceLength"/>: MNIST read row by row, 28 steps of 28 pixels.</summary>
     public const int SequenceLength = 28;
 
+    /// <summary>
+    /// Default of <see cref="RecurrentTrainerOptions.MaxSequenceLength"/>: room for a long paragraph's words, while a batch
+    /// of the longest rows stays within a few hundred megabytes of activations.
+    /// </summary>
+    public const int MaxSequenceLength = 256;
+
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.EmbeddingSize"/>.</summary>
+    public const int EmbeddingSize = 64;
+
     /// <summary>Default of <see cref="RecurrentTrainerOptions.HiddenSize"/>, the blog's configuration.</summary>
     public const int HiddenSize = 128;
 

@@ -32,9 +32,10 @@ internal static class HeldOutEvaluation
                 int count = Math.Min(BatchRows, set.RowCount - start);
                 for (int i = 0; i < count; i++)
                     rows[i] = start + i;
-                var (features, labels) = set.Gather(rows.AsSpan(0, count));
+                var (features, lengths, steps) = set.Gather(rows.AsSpan(0, count));
+                float[] labels = set.GatherLabels(rows.AsSpan(0, count));
                 using var scope = NewDisposeScope();
-                Tensor logits = network.forward(tensor(features, new long[] { count, set.FeatureCount }, device: device));
+                Tensor logits = network.Forward(tensor(features, new long[] { count, (long)steps * set.Input.ValuesPerStep }, device: device), lengths);
                 Tensor y = task.LabelTensor(labels, device);
                 lossSum += task.Loss(logits, y, nn.Reduction.Sum).item<float>();
                 correct += task.Correct(logits, y);

@@ -11,8 +11,8 @@ namespace Microsoft.ML.Sru;
 /// </summary>
 internal sealed class RecurrentBinaryModelParameters : RecurrentModelParameters, IPredictorProducing<float>, IValueMapperDist
 {
-    internal RecurrentBinaryModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
-        : base(env, network, scaling)
+    internal RecurrentBinaryModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling, SequenceInput input)
+        : base(env, network, scaling, input)
     {
     }
 

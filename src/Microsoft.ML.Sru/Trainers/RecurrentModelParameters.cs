@@ -29,29 +29,36 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
     private readonly VectorDataViewType _inputType;
     private readonly DataViewType _outputType;
 
-    private protected RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
+    private protected RecurrentModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling, SequenceInput input)
         : base(env, RecurrentModelFormat.LoaderSignature)
     {
+        if (input.MaxSteps != network.Spec.SequenceLength || input.EmbeddingRows != network.Spec.EmbeddingRows)
+            throw new ArgumentException($"The input reads {input.MaxSteps} steps into {input.EmbeddingRows} embedding rows; the network {network.Spec.SequenceLength} steps into {network.Spec.EmbeddingRows}.", nameof(input));
+        Input = input;
         if (scaling.StepSize != network.Spec.StepSize)
             throw new ArgumentException($"The input scaling has {scaling.StepSize} positions; the network reads {network.Spec.StepSize} values a step.", nameof(scaling));
         InputScaling = scaling;
         network.eval();
         _network = new SharedNetwork(network, GetType().FullName!);
         Spec = network.Spec;
-        _managedInference = SruInference.TryCreate(network);
+        // The managed scorer reads rows of the network's full length; other rows go through TorchSharp.
+        _managedInference = input.Kind == SequenceInputKind.FixedLength ? SruInference.TryCreate(network) : null;
         TorchScorer = new TorchBatchScorer(_network);
-        _inputType = new VectorDataViewType(NumberDataViewType.Single, Spec.FeatureCount);
+        _inputType = (VectorDataViewType)input.ColumnType;
         Task = RecurrentTask.For(Spec.Task);
         _outputType = Spec.Task == RecurrentTaskKind.MulticlassClassification ? (DataViewType)new VectorDataViewType(NumberDataViewType.Single, Spec.ClassCount) : NumberDataViewType.Single;
     }
 
     /// <summary>The model of <paramref name="network"/>'s task: ML.NET's scorers tell the tasks apart by the interfaces a model has.</summary>
-    internal static RecurrentModelParameters Create(IHostEnvironment env, SequenceClassifier network, InputScaling scaling) => network.Spec.Task switch
+    internal static RecurrentModelParameters Create(IHostEnvironment env, SequenceClassifier network, InputScaling scaling, SequenceInput input) => network.Spec.Task switch
     {
-        RecurrentTaskKind.BinaryClassification => new RecurrentBinaryModelParameters(env, network, scaling),
-        RecurrentTaskKind.Regression => new RecurrentRegressionModelParameters(env, network, scaling),
-        _ => new RecurrentModelParameters(env, network, scaling),
+        RecurrentTaskKind.BinaryClassification => new RecurrentBinaryModelParameters(env, network, scaling, input),
+        RecurrentTaskKind.Regression => new RecurrentRegressionModelParameters(env, network, scaling, input),
+        _ => new RecurrentModelParameters(env, network, scaling, input),
     };
+
+    /// <summary>How the model reads its feature column into steps: fixed or variable length, values or tokens.</summary>
+    internal SequenceInput Input { get; }
 
     /// <summary>What the model predicts, and how its outputs become columns.</summary>
     internal RecurrentTask Task { get; }
@@ -94,9 +101,11 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
     ValueMapper<TIn, TOut> IValueMapper.GetMapper<TIn, TOut>()
     {
         bool vector = Spec.Task == RecurrentTaskKind.MulticlassClassification;
-        Host.Check(typeof(TIn) == typeof(VBuffer<float>) && typeof(TOut) == (vector ? typeof(VBuffer<float>) : typeof(float)),
-            vector ? "Only float vectors in and out are supported." : "Only a float vector in and a float out are supported.");
+        Host.Check(typeof(TIn) == typeof(VBuffer<>).MakeGenericType(_inputType.ItemType.RawType) && typeof(TOut) == (vector ? typeof(VBuffer<float>) : typeof(float)),
+            $"Only {_inputType} in and {(vector ? "a float vector" : "a float")} out are supported.");
         _network.ThrowIfDisposed();
+        if (Input.Kind != SequenceInputKind.FixedLength)
+            return (ValueMapper<TIn, TOut>)(Delegate)GetSequenceMapper<TIn>(vector);
         // Each mapper owns its buffers: cursors on other threads get their own.
         var input = new float[Spec.FeatureCount];
         var scores = new float[Spec.HeadWidth];
@@ -124,6 +133,75 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
         return scores;
     }
 
+    /// <summary>A mapper of rows of any length (variable-length values, tokens), one row a call through <see cref="ScorePadded"/>.</summary>
+    private Delegate GetSequenceMapper<TIn>(bool vector)
+    {
+        // TIn is VBuffer<T>: the row the mapper is called with is what the reader's getter hands on.
+        Type item = typeof(TIn).GetGenericArguments()[0];
+        var method = typeof(RecurrentModelParameters).GetMethod(nameof(SequenceMapper), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        return (Delegate)method.MakeGenericMethod(item).Invoke(this, [vector])!;
+    }
+
+    private Delegate SequenceMapper<T>(bool vector)
+    {
+        VBuffer<T> current = default;
+        SequenceRowReader reader = Input.CreateReader((ref VBuffer<T> dst) => current.CopyTo(ref dst));
+        var scores = new float[Spec.HeadWidth];
+        float[] features = [];
+        int[] length = new int[1];
+        IBatchScorer scorer = CreateScorer(rows: 1);
+        float[] MapRow(in VBuffer<T> src)
+        {
+            current = src;
+            int steps = ReadRow(reader, ref features, 0, 0);
+            length[0] = steps;
+            ScorePadded(features, 1, length, scores, scorer);
+            return scores;
+        }
+        if (!vector)
+            return (ValueMapper<VBuffer<T>, float>)((in VBuffer<T> src, ref float dst) => dst = MapRow(src)[0]);
+        return (ValueMapper<VBuffer<T>, VBuffer<float>>)((in VBuffer<T> src, ref VBuffer<float> dst) =>
+        {
+            float[] rowScores = MapRow(src);
+            var editor = VBufferEditor.Create(ref dst, rowScores.Length);
+            rowScores.CopyTo(editor.Values);
+            dst = editor.Commit();
+        });
+    }
+
+    /// <summary>
+    /// Reads the reader's current row into <paramref name="features"/> at row <paramref name="slot"/> of width
+    /// <paramref name="rowWidth"/> values (0: the row's own width, the array grown to it) and returns its steps. A row with
+    /// no values scores as one step of zeros (of unknown tokens); a row that is not whole steps is refused.
+    /// </summary>
+    internal int ReadRow(SequenceRowReader reader, ref float[] features, int slot, int rowWidth, string? column = null, long? position = null)
+    {
+        SequenceRowStatus status = reader.Read();
+        if (status == SequenceRowStatus.PartialStep)
+            throw Host.Except($"{(position is { } p ? $"Row {p}" : "A row")} of feature column{(column is null ? "" : $" '{column}'")} has {reader.RowLength} values, not whole steps of {Input.ValuesPerStep}.");
+        int steps = Math.Max(1, reader.Steps);
+        int width = rowWidth > 0 ? rowWidth : steps * Input.ValuesPerStep;
+        if (features.Length < (slot + 1) * width)
+            Array.Resize(ref features, (slot + 1) * width);
+        Span<float> target = features.AsSpan(slot * width, width);
+        target.Clear();
+        reader.Values.CopyTo(target);
+        return steps;
+    }
+
+    /// <summary>
+    /// The head's outputs for <paramref name="rows"/> rows of unequal lengths, padded at the end to the longest of
+    /// <paramref name="lengths"/> (features [rows, T·width]), each row's those it gets alone. Rescales in place first.
+    /// </summary>
+    internal void ScorePadded(float[] features, int rows, int[] lengths, float[] scores, IBatchScorer scorer)
+    {
+        int steps = 0;
+        for (int i = 0; i < rows; i++)
+            steps = Math.Max(steps, lengths[i]);
+        InputScaling.Apply(features.AsSpan(0, rows * steps * Input.ValuesPerStep));
+        scorer.ScorePadded(features, rows, lengths, scores);
+    }
+
     /// <summary>
     /// A scorer for <see cref="Score"/> calls of up to <paramref name="rows"/> rows, one caller at a time: in managed code
     /// where it covers the network (SRU models), otherwise through TorchSharp.
@@ -142,8 +220,8 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
         scorer.Score(features, rows, scores);
     }
 
-    /// <summary>Every multiclass network exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>). Binary and regression heads do not export yet.</summary>
-    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => Spec.Task == RecurrentTaskKind.MulticlassClassification;
+    /// <summary>Every multiclass network of fixed-length rows exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>). Binary and regression heads, rows of variable length and tokens do not export yet.</summary>
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => Spec.Task == RecurrentTaskKind.MulticlassClassification && Input.Kind == SequenceInputKind.FixedLength;
 
     /// <summary>ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its multiclass scorer: writes PredictedLabel and Score.</summary>
     bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
@@ -183,14 +261,14 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
     {
         base.SaveCore(ctx);
         using SharedNetwork.Hold hold = _network.Acquire();
-        RecurrentModelFormat.Save(ctx, hold.Network, InputScaling);
+        RecurrentModelFormat.Save(ctx, hold.Network, InputScaling, Input);
     }
 
     /// <summary>ML.NET's loader: see <see cref="RecurrentModelFormat.Load"/> for how a damaged model is reported.</summary>
     private static RecurrentModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         Contracts.CheckValue(env, nameof(env));
-        var (network, scaling) = RecurrentModelFormat.Load(ctx);
-        return Create(env, network, scaling);
+        var (network, scaling, input) = RecurrentModelFormat.Load(ctx);
+        return Create(env, network, scaling, input);
     }
 }

@@ -9,8 +9,8 @@ namespace Microsoft.ML.Sru;
 /// </summary>
 internal sealed class RecurrentRegressionModelParameters : RecurrentModelParameters, IPredictorProducing<float>
 {
-    internal RecurrentRegressionModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling)
-        : base(env, network, scaling)
+    internal RecurrentRegressionModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling, SequenceInput input)
+        : base(env, network, scaling, input)
     {
     }
 }

@@ -16,7 +16,7 @@ namespace Microsoft.ML.Sru;
 /// (<see cref="RecurrentTask"/>) is the catalog's.
 /// </summary>
 public abstract class RecurrentTrainerBase
-    : TrainerEstimatorBase<RecurrentPredictionTransformer, RecurrentModelParameters>
+    : TrainerEstimatorBase<RecurrentPredictionTransformer, RecurrentModelParameters>, IEstimator<RecurrentPredictionTransformer>
 {
     private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
@@ -81,7 +81,7 @@ public abstract class RecurrentTrainerBase
     public RecurrentPredictionTransformer Fit(IDataView trainData, RecurrentModelParameters initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);
-        return TrainTransformer(trainData, initPredictor: initialModel);
+        return TrainTransformer(trainData, initialModel: initialModel);
     }
 
     /// <summary>
@@ -96,6 +96,28 @@ public abstract class RecurrentTrainerBase
         ArgumentNullException.ThrowIfNull(initialModel);
         CheckValidationSchema(validationData);
         return TrainTransformer(trainData, validationData, initialModel);
+    }
+
+    /// <summary>Trains on <paramref name="input"/>: the model and the transformer adding the task's columns.</summary>
+    /// <param name="input">The training data.</param>
+    public new RecurrentPredictionTransformer Fit(IDataView input) => TrainTransformer(input);
+
+    /// <summary>
+    /// ML.NET's fit without its schema check, which knows one feature type only (a vector of Single of known size):
+    /// <see cref="TrainModelCore"/> checks both columns and names them.
+    /// </summary>
+    private RecurrentPredictionTransformer TrainTransformer(IDataView trainData, IDataView? validationData = null, RecurrentModelParameters? initialModel = null)
+    {
+        Host.CheckValue(trainData, nameof(trainData));
+        foreach (string column in new[] { LabelColumn.Name, FeatureColumn.Name })
+        {
+            if (trainData.Schema.GetColumnOrNull(column) is null)
+                throw new ArgumentOutOfRangeException(column, $"{(column == LabelColumn.Name ? "Label" : "Feature")} column '{column}' was not found.");
+        }
+        RoleMappedData training = new(trainData, label: LabelColumn.Name, feature: FeatureColumn.Name);
+        RoleMappedData? validation = validationData is null ? null : new(validationData, label: LabelColumn.Name, feature: FeatureColumn.Name);
+        RecurrentModelParameters model = TrainModelCore(new TrainContext(training, validation, null, initialModel));
+        return MakeTransformer(model, trainData.Schema);
     }
 
     /// <summary>Names a column missing from the validation set before ML.NET's schema check would, without saying which set it means.</summary>
@@ -153,12 +175,14 @@ public abstract class RecurrentTrainerBase
         DataViewSchema.Column featureColumn = data.Schema.Feature
             ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
 
-        var (classCount, featureCount) = TrainingSet.CheckColumns(_task, labelColumn, featureColumn, MaxClassCount, _options.SequenceLength);
-        NetworkSpec spec = _options.ToSpec(_cell, featureCount / _options.SequenceLength, classCount) with { Task = _task.Kind };
+        int classCount = TrainingSet.CheckLabel(_task, labelColumn, MaxClassCount);
+        SequenceInput input = ReadAs(featureColumn);
+        // Tokens' embedding rows are known once the rows are read; any count in range stands in for the check.
+        NetworkSpec spec = SpecFor(input, classCount, embeddingRows: input.Kind == SequenceInputKind.Tokens ? 2 : 0);
         // A network the loader would refuse must not be trained: the saved model could never be loaded.
         if (spec.FindProblem() is { } problem)
             throw problem.Option is not null ? problem.ToOptionException() : new ArgumentOutOfRangeException(featureColumn.Name,
-                $"Feature column '{featureColumn.Name}' ({featureCount} values) read as SequenceLength = {_options.SequenceLength} steps gives a network with {problem}.");
+                $"Feature column '{featureColumn.Name}' ({featureColumn.Type}) read as {(input.Kind == SequenceInputKind.FixedLength ? $"SequenceLength = {spec.SequenceLength}" : $"up to MaxSequenceLength = {spec.SequenceLength}")} steps gives a network with {problem}.");
         RecurrentModelParameters? initialModel = context.InitialPredictor switch
         {
             null => null,
@@ -167,7 +191,13 @@ public abstract class RecurrentTrainerBase
                 $"Training can only continue from a {nameof(RecurrentModelParameters)}; the initial model is a {other.GetType().Name}.", nameof(context)),
         };
         if (initialModel is not null)
+        {
+            // Continued training reads tokens with the model's vocabulary: its embedding rows are the model's.
+            if (input.Kind == SequenceInputKind.Tokens && initialModel.Input.Kind == SequenceInputKind.Tokens)
+                spec = spec with { EmbeddingRows = initialModel.Spec.EmbeddingRows };
             InitialModelCheck.ThrowIfUnfit(initialModel.Spec, spec, labelColumn.Name, featureColumn.Name);
+            input = initialModel.Input;
+        }
         RoleMappedData? validationData = context.ValidationSet;
         DataViewSchema.Column? validationLabel = validationData?.Schema.Label, validationFeatures = validationData?.Schema.Feature;
         if (validationData is not null)
@@ -180,7 +210,8 @@ public abstract class RecurrentTrainerBase
         }
 
         using IChannel ch = Host.Start("Training");
-        TrainingSet set = TrainingSet.Read(Host, _task, labelColumn, featureColumn, data.Data, MaxClassCount, _options.SequenceLength);
+        TrainingSet set = TrainingSet.Read(Host, _task, labelColumn, featureColumn, data.Data, classCount, input);
+        spec = spec with { EmbeddingRows = set.Input.EmbeddingRows };
         WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
         if (set.RowCount == 0)
             throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
@@ -194,7 +225,9 @@ public abstract class RecurrentTrainerBase
         }
 
         // Continued training keeps the scaling the initial model's weights were trained for.
-        InputScaling scaling = initialModel?.InputScaling ?? InputScaling.Fit(_options.InputNormalization, set.Features, set.RowCount, spec.StepSize);
+        // Tokens are embedding rows, not values: there is nothing to rescale.
+        InputScaling scaling = initialModel?.InputScaling ?? InputScaling.Fit(
+            set.Input.Kind == SequenceInputKind.Tokens ? InputNormalization.None : _options.InputNormalization, set.Values, set.RowCount, spec.StepSize);
         set.Scale(scaling);
         validation?.Scale(scaling);
         if (!scaling.IsIdentity)
@@ -234,7 +267,7 @@ public abstract class RecurrentTrainerBase
             new TrainingLoop(Host, ch, _options, plan, device, seed).Run(network, set, validation, initialModel);
             network.to(torch.CPU);
             labelScaling?.ToLabelUnits(network);
-            return RecurrentModelParameters.Create(Host, network, scaling);
+            return RecurrentModelParameters.Create(Host, network, scaling, set.Input);
         }
         catch
         {
@@ -249,5 +282,46 @@ public abstract class RecurrentTrainerBase
             ch.Warning("Skipped {0} {1}rows with {2} in column '{3}'.", set.SkippedMissingLabel, which, _task.SkippedLabel, labelColumn.Name);
         if (set.SkippedNonFiniteFeatures > 0)
             ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", set.SkippedNonFiniteFeatures, which, featureColumn.Name);
+        if (set.SkippedEmpty > 0)
+            ch.Warning("Skipped {0} {1}rows with no values in column '{2}'.", set.SkippedEmpty, which, featureColumn.Name);
+        if (set.Truncated > 0)
+            ch.Info("{0} {1}rows of column '{2}' are longer than MaxSequenceLength = {3} steps: their last {3} steps are kept.", set.Truncated, which, featureColumn.Name, set.Input.MaxSteps);
+    }
+
+    /// <summary>How the options read the feature column; throws <see cref="ArgumentOutOfRangeException"/> naming it when its type does not fit.</summary>
+    private SequenceInput ReadAs(DataViewSchema.Column featureColumn) =>
+        SequenceInput.ForColumn(featureColumn, _options.SequenceLength, _options.StepSize, _options.MaxSequenceLength);
+
+    /// <summary>The network the options describe for rows read as <paramref name="input"/>.</summary>
+    private NetworkSpec SpecFor(SequenceInput input, int classCount, int embeddingRows) =>
+        _options.ToSpec(_cell, input.Kind == SequenceInputKind.Tokens ? _options.EmbeddingSize : input.ValuesPerStep, classCount) with
+        {
+            Task = _task.Kind,
+            SequenceLength = input.MaxSteps,
+            EmbeddingRows = embeddingRows,
+        };
+
+    /// <summary>
+    /// The output schema, checking the feature column by the types the trainers read (a vector of Single of fixed or
+    /// variable size, or of keys) where ML.NET's base check knows only one, and naming it when it does not fit.
+    /// </summary>
+    public new SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        Host.CheckValue(inputSchema, nameof(inputSchema));
+        if (!inputSchema.TryFindColumn(_options.FeatureColumnName, out var features))
+            throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
+        bool vector = features.Kind != SchemaShape.Column.VectorKind.Scalar;
+        bool single = !features.IsKey && features.ItemType == NumberDataViewType.Single;
+        if (!vector || !(single || features.IsKey))
+            throw SequenceInput.Unreadable(_options.FeatureColumnName, Describe(features), otherNumbers: features.ItemType is NumberDataViewType && !features.IsKey);
+        if (single && features.Kind == SchemaShape.Column.VectorKind.VariableVector && _options.StepSize is null)
+            throw SequenceInput.NoStepSize(_options.FeatureColumnName, Describe(features));
+        if (!inputSchema.TryFindColumn(LabelColumn.Name, out var labelCol))
+            throw new ArgumentOutOfRangeException(LabelColumn.Name, $"Label column '{LabelColumn.Name}' was not found.");
+        CheckLabelCompatible(labelCol);
+        var outColumns = inputSchema.ToDictionary(column => column.Name);
+        foreach (var column in GetOutputColumnsCore(inputSchema))
+            outColumns[column.Name] = column;
+        return new SchemaShape(outColumns.Values);
     }
 }

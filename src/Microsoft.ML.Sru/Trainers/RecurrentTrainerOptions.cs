@@ -5,14 +5,22 @@ namespace Microsoft.ML.Sru;
 
 /// <summary>
 /// Options shared by the recurrent sequence classifiers (<see cref="SruTrainer"/>, <see cref="LstmTrainer"/>, <see cref="GruTrainer"/>).
-/// A feature vector of length L is read as <see cref="SequenceLength"/> time steps of L / SequenceLength values each.
+/// The feature column's type says how its rows are read: a vector of Single of known length L as
+/// <see cref="SequenceLength"/> time steps of L / SequenceLength values; a vector of Single of variable length as steps of
+/// <see cref="StepSize"/> values, each row its own number; a vector of keys (tokens, e.g. from <c>TokenizeIntoWords</c>
+/// and <c>MapValueToKey</c>, or <c>TokenizeIntoCharactersAsKeys</c>) as one token a step through an embedding of
+/// <see cref="EmbeddingSize"/> values trained with the model. Rows of unequal length are padded in batches without
+/// changing their results, and rows of similar length are batched together.
 /// </summary>
 public abstract partial class RecurrentTrainerOptions
 {
     /// <summary>The label column: a key type, as produced by <c>MapValueToKey</c>. Default <see cref="Defaults.LabelColumnName"/>.</summary>
     public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
 
-    /// <summary>The features column: a fixed-size vector of <see cref="float"/>. Default <see cref="Defaults.FeatureColumnName"/>.</summary>
+    /// <summary>
+    /// The features column: a vector of <see cref="float"/> (fixed or variable size) or of keys (see the class).
+    /// Default <see cref="Defaults.FeatureColumnName"/>.
+    /// </summary>
     public string FeatureColumnName { get; set; } = Defaults.FeatureColumnName;
 
     /// <summary>
@@ -20,6 +28,28 @@ public abstract partial class RecurrentTrainerOptions
     /// Default <see cref="Defaults.SequenceLength"/> (MNIST read row by row). Range 1 to 65,536.
     /// </summary>
     public int SequenceLength { get; set; } = Defaults.SequenceLength;
+
+    /// <summary>
+    /// Values per time step of a variable-length vector of Single, where it is required: each row's length must be a
+    /// multiple of it (a row that is not is an error naming the row). For a fixed-size vector it may be given instead of
+    /// <see cref="SequenceLength"/> agreeing with it; tokens take one a step. Default null. Range 1 to 65,536.
+    /// </summary>
+    public int? StepSize { get; set; }
+
+    /// <summary>
+    /// The most steps a variable-length row or a row of tokens contributes; a longer row keeps its last steps (the head
+    /// reads the last step, what the sequence's state was built up to), and the number cut is logged. It bounds the
+    /// memory a batch of long documents takes. Default <see cref="Defaults.MaxSequenceLength"/>. Range 1 to 65,536.
+    /// Fixed-size vectors always have <see cref="SequenceLength"/> steps.
+    /// </summary>
+    public int MaxSequenceLength { get; set; } = Defaults.MaxSequenceLength;
+
+    /// <summary>
+    /// Width of the embedding that token inputs (vectors of keys) go through before the first layer: one vector per
+    /// token seen in training, the missing key and unseen keys reading a zero vector. Default
+    /// <see cref="Defaults.EmbeddingSize"/>. Range 1 to 4,096. Unused for inputs of Single values.
+    /// </summary>
+    public int EmbeddingSize { get; set; } = Defaults.EmbeddingSize;
 
     /// <summary>Width of each recurrent layer. Default <see cref="Defaults.HiddenSize"/>. Range 1 to 65,536.</summary>
     public int HiddenSize { get; set; } = Defaults.HiddenSize;
@@ -216,6 +246,10 @@ public abstract partial class RecurrentTrainerOptions
             throw problem.ToOptionException();
         if (MaxEpoch is { } maxEpoch)
             CheckRange(maxEpoch, 1, 1_000_000, nameof(MaxEpoch));
+        if (StepSize is { } stepSize)
+            CheckRange(stepSize, 1, NetworkSpec.MaxSize, nameof(StepSize));
+        CheckRange(MaxSequenceLength, 1, NetworkSpec.MaxSize, nameof(MaxSequenceLength));
+        CheckRange(EmbeddingSize, 1, 4096, nameof(EmbeddingSize));
         if (!Enum.IsDefined(Initialization))
             throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, $"Initialization must be one of {string.Join(", ", Enum.GetNames<WeightInitialization>())}.");
         if (!Enum.IsDefined(InputNormalization))

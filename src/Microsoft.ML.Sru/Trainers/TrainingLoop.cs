@@ -63,8 +63,9 @@ internal sealed class TrainingLoop
 
         if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
             _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
-        _channel.Info("Training {0} on {1} rows: {2} steps of {3} values, {4}, {5} epochs of {6} steps{7}.",
-            network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, network.Spec.SequenceLength, network.Spec.StepSize,
+        _channel.Info("Training {0} on {1} rows: {2}{3} steps of {4}, {5}, {6} epochs of {7} steps{8}.",
+            network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, set.IsFixedLength ? "" : "up to ", network.Spec.SequenceLength,
+            set.Input.Kind == SequenceInputKind.Tokens ? $"one token ({set.Input.Vocabulary.Length} known, embedded in {network.Spec.StepSize} values)" : $"{network.Spec.StepSize} values",
             task.HasAccuracy ? $"{set.ClassCount} classes" : "regression", _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
 
         using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
@@ -83,9 +84,9 @@ internal sealed class TrainingLoop
 
         // The shuffle's generator and order after the shuffles the run has done: a resumed run's rest of the epoch is the same.
         var random = new Random(state.Seed);
-        int[] order = Enumerable.Range(0, set.RowCount).ToArray();
+        var batches = new EpochBatches(set, _options.BatchSize);
         for (int i = 0; i < state.ShufflesDone; i++)
-            random.Shuffle(order);
+            batches.Shuffle(random);
 
         var total = Stopwatch.StartNew();
         long totalSteps = (long)stepsPerEpoch * _plan.Epochs;
@@ -96,24 +97,25 @@ internal sealed class TrainingLoop
             if (state.StepsDone == 0)
             {
                 state.BeginEpoch();
-                random.Shuffle(order);
+                batches.Shuffle(random);
             }
             for (int step = state.StepsDone; step < stepsPerEpoch; step++)
             {
                 // Stops between batches when the host (MLContext) is cancelled.
                 _host.CheckAlive();
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                int start = step * _options.BatchSize;
-                int rows = Math.Min(_options.BatchSize, set.RowCount - start);
-                var (features, labels) = set.Gather(order.AsSpan(start, rows));
+                ReadOnlySpan<int> batchRows = batches.Rows(step);
+                int rows = batchRows.Length;
+                var (features, lengths, steps) = set.Gather(batchRows);
+                float[] labels = set.GatherLabels(batchRows);
                 long globalStep = (long)(epoch - 1) * stepsPerEpoch + step;
                 learningRate = schedule.RateAt(globalStep);
                 update.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
-                Tensor x = tensor(features, new long[] { rows, set.FeatureCount }, device: _device);
+                Tensor x = tensor(features, new long[] { rows, (long)steps * set.Input.ValuesPerStep }, device: _device);
                 Tensor y = task.LabelTensor(labels, _device);
-                Tensor logits = network.forward(x);
+                Tensor logits = network.Forward(x, lengths);
                 Tensor loss = task.Loss(logits, y);
                 update.ZeroGradients();
                 loss.backward();

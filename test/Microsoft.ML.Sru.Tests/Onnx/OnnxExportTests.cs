@@ -198,7 +198,7 @@ public sealed class OnnxExportTests
             foreach (var (key, tensor) in copy.state_dict())
                 tensor.copy_(source[key]);
         }
-        return new RecurrentPredictionTransformer(env, RecurrentModelParameters.Create(env, copy, scaling ?? InputScaling.Identity(network.Spec.StepSize)), keyed.Schema, "Features", "Label");
+        return new RecurrentPredictionTransformer(env, RecurrentModelParameters.Create(env, copy, scaling ?? InputScaling.Identity(network.Spec.StepSize), SequenceInput.Fixed(network.Spec.SequenceLength, network.Spec.StepSize)), keyed.Schema, "Features", "Label");
     }
 
     /// <summary>MapValueToKey → the classifier → MapKeyToValue, fitted on <paramref name="data"/>.</summary>

@@ -308,7 +308,7 @@ public sealed class ModelFileTests
         new MLContext().Model.Save(loaded, null, resaved);
         byte[] key = Key(resaved.ToArray());
         Assert.AreEqual(RecurrentModelFormat.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
-        Assert.AreEqual(0x00010005u, RecurrentModelFormat.FormatVersion);
+        Assert.AreEqual(0x00010006u, RecurrentModelFormat.FormatVersion);
         Assert.IsTrue(TinyModels.SameScores(scores, TinyModels.Scores(TinyModels.Load(resaved.ToArray()))));
 
         static byte[] Key(byte[] zip) => TinyModels.ReadEntry(zip, TinyModels.ModelKeyEntry);
@@ -319,8 +319,8 @@ public sealed class ModelFileTests
     {
         byte[] zip = TinyModels.RewriteEntry(TinyModels.SavedZip, TinyModels.ModelKeyEntry, key =>
         {
-            // The task is the description's last field.
-            int at = TinyModels.SpecOffset(key, TinyModels.Spec) + ModelSpecFormat.Size(RecurrentModelFormat.FormatVersion) - sizeof(int);
+            // The task comes before the description's last field, the embedding's rows.
+            int at = TinyModels.SpecOffset(key, TinyModels.Spec) + ModelSpecFormat.Size(RecurrentModelFormat.FormatVersion) - 2 * sizeof(int);
             Assert.AreEqual((int)RecurrentTaskKind.MulticlassClassification, BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(at)));
             BinaryPrimitives.WriteInt32LittleEndian(key.AsSpan(at), 7);
             return key;

@@ -153,14 +153,15 @@ internal static class TinyModels
 
     /// <summary>
     /// What the weights' checksum covers besides the weights for a model of <paramref name="spec"/> with the saved tiny
-    /// model's input scaling: the description, then the scaling that follows it in Model.key.
+    /// model's input scaling and input: the description, then the scaling and the input that follow it in Model.key.
     /// </summary>
     public static byte[] ChecksumCovered(NetworkSpec spec)
     {
         byte[] key = ReadEntry(SavedZip, ModelKeyEntry);
         int at = SpecOffset(key, Spec) + ModelSpecFormat.Size(RecurrentModelFormat.FormatVersion);
         int scalingBytes = 2 * sizeof(int) + 2 * sizeof(float) * Spec.StepSize;
-        return [.. ModelSpecFormat.ToBytes(spec, RecurrentModelFormat.FormatVersion), .. key.AsSpan(at, scalingBytes)];
+        int inputBytes = SequenceInput.Fixed(Spec.SequenceLength, Spec.StepSize).ToBytes().Length;
+        return [.. ModelSpecFormat.ToBytes(spec, RecurrentModelFormat.FormatVersion), .. key.AsSpan(at, scalingBytes + inputBytes)];
     }
 
     /// <summary>Every exception in the chain, outermost first, including the inner exceptions of aggregates.</summary>

@@ -49,7 +49,7 @@ public sealed class TrainingInputTests
     }
 
     [TestMethod]
-    public void A_variable_size_feature_column_is_rejected_naming_it()
+    public void A_variable_size_feature_column_without_StepSize_is_rejected_naming_it()
     {
         var ml = new MLContext(seed: 1);
         IDataView data = Keyed(ml, Enumerable.Range(0, 16).Select(i => new VariableRow { Features = new float[8 * (i % 2 + 1)], Label = (uint)(i % 3 + 1) }));
@@ -57,7 +57,7 @@ public sealed class TrainingInputTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(data));
 
         StringAssert.Contains(e.Message, "'Features'");
-        StringAssert.Contains(e.Message, "VarVector<Single>");
+        StringAssert.Contains(e.Message, "of variable length: set StepSize");
     }
 
     [TestMethod]

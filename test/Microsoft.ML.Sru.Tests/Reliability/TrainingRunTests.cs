@@ -71,7 +71,7 @@ public sealed class TrainingRunTests
         IHost host = env.Register("test");
         using IChannel channel = host.Start("test");
         IDataView data = OrderedMarkers.Load(new MLContext(seed: 3), 64, seed: 3);
-        TrainingSet set = TrainingSet.Read(host, RecurrentTask.Multiclass, data.Schema["Label"], data.Schema["Features"], data, RecurrentTrainerBase.MaxClassCount, OrderedMarkers.Steps);
+        TrainingSet set = TrainingSet.Read(host, RecurrentTask.Multiclass, data.Schema["Label"], data.Schema["Features"], data, classCount: 3, SequenceInput.Fixed(OrderedMarkers.Steps, OrderedMarkers.StepSize));
         var options = TinyModels.Sru();
         options.BatchSize = 64;
         using SequenceClassifier network = TinyModels.Spec.Build();

@@ -2,39 +2,10 @@ using Microsoft.ML.Sru.Trainers;
 
 namespace Microsoft.ML.Sru.Tests.Trainers;
 
-/// <summary>Rows of unequal lengths in flat storage, cut into padded batches of rows of similar length.</summary>
+/// <summary>Rows of unequal lengths cut into batches of rows of similar length.</summary>
 [TestClass]
 public sealed class RaggedBatchingTests
 {
-    [TestMethod]
-    public void A_gathered_batch_is_padded_at_the_end_to_its_longest_row()
-    {
-        // Three rows of 2, 1 and 3 steps of two values.
-        var sequences = new RaggedSequences([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [0, 4, 6, 12], stepSize: 2);
-        Assert.AreEqual(3, sequences.RowCount);
-        CollectionAssert.AreEqual(new[] { 2, 1, 3 }, Enumerable.Range(0, 3).Select(sequences.StepsOf).ToArray());
-
-        var (features, lengths, steps) = sequences.Gather([1, 0]);
-        Assert.AreEqual(2, steps);
-        CollectionAssert.AreEqual(new[] { 1, 2 }, lengths);
-        CollectionAssert.AreEqual(new float[] { 5, 6, 0, 0, 1, 2, 3, 4 }, features);
-
-        (features, lengths, steps) = sequences.Gather([2, 1]);
-        Assert.AreEqual(3, steps);
-        CollectionAssert.AreEqual(new[] { 3, 1 }, lengths);
-        CollectionAssert.AreEqual(new float[] { 7, 8, 9, 10, 11, 12, 5, 6, 0, 0, 0, 0 }, features);
-    }
-
-    [TestMethod]
-    [DataRow(new long[] { 0, 3, 6 }, "Row 0 has 3 values")]
-    [DataRow(new long[] { 0, 2, 2, 6 }, "Row 1 has 0 values")]
-    [DataRow(new long[] { 0, 2, 4 }, "end at the values' length")]
-    public void Rows_that_are_not_whole_steps_are_refused_by_row(long[] offsets, string message)
-    {
-        var e = Assert.Throws<ArgumentException>(() => new RaggedSequences(new float[6], offsets, stepSize: 2));
-        StringAssert.Contains(e.Message, message);
-    }
-
     [TestMethod]
     [DataRow(1000, 8)]
     [DataRow(1003, 8)]
