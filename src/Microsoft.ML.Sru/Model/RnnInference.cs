@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
@@ -14,8 +15,8 @@ namespace Microsoft.ML.Sru.Model;
 /// </summary>
 internal sealed unsafe class RnnInference : ManagedInference
 {
-    /// <summary>One layer's weights, transposed for the row-major products: W_ih^T [I, G·H] and W_hh^T [H, G·H].</summary>
-    private sealed record Layer(float[] InputWeights, float[] HiddenWeights, float[] InputBias, float[] HiddenBias, int InputSize);
+    /// <summary>One layer's weights: W_ih^T [I, G·H] and W_hh^T [H, G·H] for the products, and the biases.</summary>
+    private sealed record Layer(ColumnGroups InputWeights, ColumnGroups HiddenWeights, float[] InputBias, float[] HiddenBias, int InputSize);
 
     private readonly RecurrentCellKind _cell;
     private readonly Layer[] _layers;
@@ -23,9 +24,8 @@ internal sealed unsafe class RnnInference : ManagedInference
     private readonly int _hidden;
     private readonly int _gates;
     private readonly int _classes;
-    private readonly bool _useGemm;
 
-    private RnnInference(NetworkSpec spec, Layer[] layers, InferenceHead head, bool useGemm)
+    private RnnInference(NetworkSpec spec, Layer[] layers, InferenceHead head)
         : base(spec.SequenceLength)
     {
         _cell = spec.Cell;
@@ -34,7 +34,6 @@ internal sealed unsafe class RnnInference : ManagedInference
         _hidden = spec.HiddenSize;
         _gates = spec.Cell == RecurrentCellKind.Lstm ? LstmCell.Gates : GruCell.Gates;
         _classes = spec.HeadWidth;
-        _useGemm = useGemm;
     }
 
     /// <summary>Scratch memory for one caller at a time, for up to <see cref="ManagedWorkspace.Rows"/> rows a call.</summary>
@@ -89,27 +88,16 @@ internal sealed unsafe class RnnInference : ManagedInference
         int hidden = spec.HiddenSize, width = (spec.Cell == RecurrentCellKind.Lstm ? LstmCell.Gates : GruCell.Gates) * hidden;
         float[] Values(string name, int layer) => TensorValues.ToArray(state[$"{module}{name}_l{layer}"]);
 
+        useGemm &= Sgemm512.IsSupported;
         var layers = new Layer[spec.NumberOfLayers];
         for (int l = 0; l < layers.Length; l++)
         {
             int input = l == 0 ? spec.StepSize : hidden;
             layers[l] = new Layer(
-                Transposed(Values("weight_ih", l), width, input), Transposed(Values("weight_hh", l), width, hidden),
+                new ColumnGroups(Values("weight_ih", l), width, input, useGemm), new ColumnGroups(Values("weight_hh", l), width, hidden, useGemm),
                 Values("bias_ih", l), Values("bias_hh", l), input);
         }
-        return new RnnInference(spec, layers, new InferenceHead(state, spec), useGemm && Sgemm512.IsSupported);
-    }
-
-    /// <summary><paramref name="matrix"/> [rows, columns] as [columns, rows].</summary>
-    private static float[] Transposed(float[] matrix, int rows, int columns)
-    {
-        var result = new float[matrix.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++)
-                result[c * rows + r] = matrix[r * columns + c];
-        }
-        return result;
+        return new RnnInference(spec, layers, new InferenceHead(state, spec));
     }
 
     /// <inheritdoc/>
@@ -159,11 +147,10 @@ internal sealed unsafe class RnnInference : ManagedInference
             for (int l = 0; l < _layers.Length; l++)
             {
                 Layer layer = _layers[l];
-                fixed (float* layerInput = input, h = output, inputWeights = layer.InputWeights, hiddenWeights = layer.HiddenWeights,
-                    inputBias = layer.InputBias, hiddenBias = layer.HiddenBias)
+                fixed (float* layerInput = input, h = output, inputBias = layer.InputBias, hiddenBias = layer.HiddenBias)
                 {
                     // G = X·W_ih^T for every step of every row.
-                    Multiply(l == 0 ? x : layerInput, layer.InputSize, inputWeights, gates, width, cells, layer.InputSize, width, accumulate: false);
+                    layer.InputWeights.Multiply(l == 0 ? x : layerInput, layer.InputSize, gates, width, cells, accumulate: false);
                     var recurrence = new Recurrence
                     {
                         Gates = gates,
@@ -171,7 +158,7 @@ internal sealed unsafe class RnnInference : ManagedInference
                         Zeros = zeros,
                         State = state,
                         H = h,
-                        HiddenWeights = hiddenWeights,
+                        HiddenWeights = layer.HiddenWeights,
                         InputBias = inputBias,
                         HiddenBias = hiddenBias,
                     };
@@ -196,7 +183,7 @@ internal sealed unsafe class RnnInference : ManagedInference
 
         public float* H { get; init; }
 
-        public float* HiddenWeights { get; init; }
+        public ColumnGroups HiddenWeights { get; init; }
 
         public float* InputBias { get; init; }
 
@@ -221,9 +208,9 @@ internal sealed unsafe class RnnInference : ManagedInference
                 // h_{t−1} of each row, steps·H apart.
                 float* previous = a.H + (long)(t - 1) * hidden;
                 if (TCell.HiddenProductApart)
-                    Multiply(previous, rowHidden, a.HiddenWeights, a.HiddenProduct, width, rows, hidden, width, accumulate: false);
+                    a.HiddenWeights.Multiply(previous, rowHidden, a.HiddenProduct, width, rows, accumulate: false);
                 else
-                    Multiply(previous, rowHidden, a.HiddenWeights, a.Gates + (long)t * width, rowGates, rows, hidden, width, accumulate: true);
+                    a.HiddenWeights.Multiply(previous, rowHidden, a.Gates + (long)t * width, rowGates, rows, accumulate: true);
             }
             for (int b = 0; b < rows; b++)
             {
@@ -251,14 +238,57 @@ internal sealed unsafe class RnnInference : ManagedInference
     }
 
     /// <summary>
-    /// C[m, n] = A[m, k]·B[k, n] (+= with <paramref name="accumulate"/>), B dense, A's and C's rows the given strides
-    /// apart: on the AVX-512 GEMM on this thread, or by row updates.
+    /// A weight matrix W [n, k] (as nn.LSTM/nn.GRU keep it) transposed, W^T [k, n], for the products A·W^T, and stored as
+    /// column groups: group g, W^T's columns [128·g, 128·g + w_g) as a dense [k, w_g] block, at 128·g·k. A single row's
+    /// product (h·W_hh^T each step, the weights streamed from L2) then reads memory in order, not 128 columns of rows
+    /// 4·n bytes apart: h·W_hh^T at the blog's shape (H = 128, 54 steps a row) took 89 µs instead of 144 µs.
     /// </summary>
-    private void Multiply(float* a, long aRowStride, float* b, float* c, long cRowStride, int m, int k, int n, bool accumulate)
+    private sealed class ColumnGroups
     {
-        if (_useGemm)
-            Sgemm512.Multiply(new StridedMatrix(a, aRowStride, 1), new StridedMatrix(b, n, 1), c, m, k, n, singleThreaded: true, accumulate, cRowStride);
-        else
-            RowUpdates.Multiply(a, aRowStride, b, n, c, cRowStride, m, k, n, accumulate);
+        private const int GroupWidth = 128;
+
+        private readonly int _rows, _columns;
+        private readonly bool _useGemm;
+
+        // On the pinned heap: never moved, so its address is taken once.
+        private readonly float[] _values;
+        private readonly float* _data;
+
+        public ColumnGroups(float[] weights, int n, int k, bool useGemm)
+        {
+            _rows = k;
+            _columns = n;
+            _useGemm = useGemm;
+            _values = GC.AllocateUninitializedArray<float>(weights.Length, pinned: true);
+            _data = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_values));
+            for (int first = 0; first < n; first += GroupWidth)
+            {
+                int groupWidth = Math.Min(GroupWidth, n - first);
+                Span<float> group = _values.AsSpan(first * k, groupWidth * k);
+                for (int i = 0; i < k; i++)
+                {
+                    for (int j = 0; j < groupWidth; j++)
+                        group[i * groupWidth + j] = weights[(first + j) * k + i];
+                }
+            }
+        }
+
+        /// <summary>
+        /// C[m, n] = A[m, k]·W^T (+= with <paramref name="accumulate"/>), A's and C's rows the given strides apart, on the
+        /// AVX-512 GEMM on this thread or by row updates.
+        /// </summary>
+        public void Multiply(float* a, long aRowStride, float* c, long cRowStride, int m, bool accumulate)
+        {
+            int k = _rows;
+            for (int first = 0; first < _columns; first += GroupWidth)
+            {
+                int groupWidth = Math.Min(GroupWidth, _columns - first);
+                float* group = _data + (long)first * k;
+                if (_useGemm)
+                    Sgemm512.Multiply(new StridedMatrix(a, aRowStride, 1), new StridedMatrix(group, groupWidth, 1), c + first, m, k, groupWidth, singleThreaded: true, accumulate, cRowStride);
+                else
+                    RowUpdates.Multiply(a, aRowStride, group, groupWidth, c + first, cRowStride, m, k, groupWidth, accumulate);
+            }
+        }
     }
 }
