@@ -1,17 +1,14 @@
-using System.Numerics;
 using Microsoft.ML.Sru.Model.Kernels;
 using TorchSharp;
 
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
-/// A trained SRU classifier scoring a row or a batch of rows in plain C#, without TorchSharp: the weights are
-/// copied into managed arrays once, U = X·W runs as the AVX-512 GEMM (vectorised row updates elsewhere), and the
-/// recurrence is the fused kernel's forward. This is the PredictionEngine and Transform path: a single row through
-/// libtorch costs far more in per-op overhead than in arithmetic. It covers every <see cref="SruCellSpec"/>
-/// (dropout is a training-only option).
+/// A trained SRU network scoring a row or a batch of rows in plain C# (<see cref="ManagedInference"/>): U = X·W runs
+/// as the AVX-512 GEMM (vectorised row updates elsewhere), and the recurrence is the fused kernel's forward. It covers
+/// every <see cref="SruCellSpec"/> (dropout is a training-only option).
 /// </summary>
-internal sealed unsafe class SruInference
+internal sealed unsafe class SruInference : ManagedInference
 {
     private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip)
     {
@@ -27,40 +24,35 @@ internal sealed unsafe class SruInference
     }
 
     private readonly Layer[] _layers;
-    private readonly float[] _headWeight;
-    private readonly float[] _headBias;
-    private readonly int _steps;
+    private readonly InferenceHead _head;
     private readonly int _hidden;
     private readonly int _directions;
     private readonly int _classes;
-    private readonly bool _softmax;
     private readonly SruActivation _activation;
     private readonly float _skipScale;
     private readonly SruLayerNorm _layerNorm;
     private readonly bool _useGemm;
 
-    private SruInference(NetworkSpec spec, Layer[] layers, float[] headWeight, float[] headBias, bool useGemm)
+    private SruInference(NetworkSpec spec, Layer[] layers, InferenceHead head, bool useGemm)
+        : base(spec.SequenceLength)
     {
         _useGemm = useGemm;
         _layers = layers;
-        _headWeight = headWeight;
-        _headBias = headBias;
-        _steps = spec.SequenceLength;
+        _head = head;
         _hidden = spec.HiddenSize;
         _directions = spec.SruCell.Directions;
         _classes = spec.HeadWidth;
-        _softmax = spec.Task == RecurrentTaskKind.MulticlassClassification;
         _activation = spec.SruCell.Activation;
         _skipScale = spec.SruCell.SkipScale;
         _layerNorm = spec.SruCell.LayerNorm;
     }
 
-    /// <summary>Scratch memory for one caller at a time, for up to <see cref="Rows"/> rows a call; each mapper (thread) and cursor has its own.</summary>
-    public sealed class Workspace
+    /// <summary>Scratch memory for one caller at a time, for up to <see cref="ManagedWorkspace.Rows"/> rows a call.</summary>
+    public sealed class Workspace : ManagedWorkspace
     {
         internal Workspace(int rows, int steps, int widestInput, int widestU, int output, int widestProjection)
+            : base(rows)
         {
-            Rows = rows;
             int cells = rows * steps;
             U = new float[cells * widestU];
             Input = new float[cells * widestInput];
@@ -70,9 +62,6 @@ internal sealed unsafe class SruInference
             Skip = new float[cells * output];
             Summary = new float[output];
         }
-
-        /// <summary>The most rows one call may score.</summary>
-        public int Rows { get; }
 
         internal float[] U { get; }
 
@@ -124,56 +113,22 @@ internal sealed unsafe class SruInference
                 NormBias = norm ? Values(state[prefix + "layer_norm.bias"]) : null,
             };
         }
-        return new SruInference(spec, layers, Values(state["head.weight"]), Values(state["head.bias"]), useGemm && Sgemm512.IsSupported);
+        return new SruInference(spec, layers, new InferenceHead(state, spec), useGemm && Sgemm512.IsSupported);
     }
 
-    /// <summary>Scratch memory for calls of up to <paramref name="rows"/> rows.</summary>
-    public Workspace CreateWorkspace(int rows = 1) => new(
+    /// <inheritdoc/>
+    public override Workspace CreateWorkspace(int rows = 1) => new(
         rows,
-        _steps,
+        Steps,
         _layers.Max(l => l.InputSize),
         _layers.Max(l => l.Blocks) * _directions * _hidden,
         _directions * _hidden,
         _layers.Max(l => l.ProjectionSize));
 
-    /// <summary>The head's outputs (class probabilities for a multiclass head) of one row of features (time-major: step after step).</summary>
-    public void Score(ReadOnlySpan<float> features, Span<float> scores, Workspace workspace) => Score(features, 1, scores, workspace);
-
-    /// <summary>
-    /// Class probabilities of <paramref name="rows"/> rows of features ([B, T·I], each row time-major) into
-    /// <paramref name="scores"/> ([B, classes]). All rows go through each layer together: one U = X·W over every step of
-    /// every row, then the recurrence over the batch. Runs on the calling thread: callers split larger batches over the
-    /// cores, a part and a workspace per thread.
-    /// </summary>
-    public void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Workspace workspace)
+    /// <summary>A pad leaves the states as they were, as in <see cref="SruLayer"/>.</summary>
+    private protected override void Score(ReadOnlySpan<float> features, int rows, int steps, int[]? lengths, Span<float> scores, ManagedWorkspace scratch)
     {
-        CheckRows(rows, workspace);
-        Score(features, rows, _steps, null, scores, workspace);
-    }
-
-    /// <summary>
-    /// Class probabilities of <paramref name="rows"/> sequences of unequal lengths, padded at the end to the longest:
-    /// features [B, T·I] with T the largest of <paramref name="lengths"/> (at most the workspace's steps), each row's
-    /// probabilities those it gets alone (a pad leaves the states as they were, as in <see cref="SruLayer"/>).
-    /// </summary>
-    public void Score(ReadOnlySpan<float> features, int rows, int[] lengths, Span<float> scores, Workspace workspace)
-    {
-        CheckRows(rows, workspace);
-        int steps = lengths.Length == 0 ? 0 : lengths.Max();
-        if (steps > _steps)
-            throw new ArgumentOutOfRangeException(nameof(lengths), steps, $"A sequence of {steps} steps is longer than this scorer's {_steps}.");
-        PaddedSteps.Check(lengths, rows, steps);
-        Score(features, rows, steps, lengths, scores, workspace);
-    }
-
-    private static void CheckRows(int rows, Workspace workspace)
-    {
-        if (rows < 1 || rows > workspace.Rows)
-            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"A call scores 1 to {workspace.Rows} rows with this workspace.");
-    }
-
-    private void Score(ReadOnlySpan<float> features, int rows, int steps, int[]? lengths, Span<float> scores, Workspace workspace)
-    {
+        Workspace workspace = Own<Workspace>(scratch);
         int stepSize = _layers[0].InputSize;
         // The kernel reads time-major [T, B, I]; a row's features are [T, I].
         for (int b = 0; b < rows; b++)
@@ -256,31 +211,8 @@ internal sealed unsafe class SruInference
             input.AsSpan((lastStep * rows + b) * outputWidth, _hidden).CopyTo(summary);
             if (_directions == 2)
                 input.AsSpan(b * outputWidth + _hidden, _hidden).CopyTo(summary[_hidden..]);
-            Classify(summary, scores.Slice(b * _classes, _classes));
+            _head.Score(summary, scores.Slice(b * _classes, _classes));
         }
-    }
-
-    /// <summary>The head's outputs for one row's summary: softmax probabilities for a multiclass head, the output itself otherwise.</summary>
-    private void Classify(ReadOnlySpan<float> summary, Span<float> scores)
-    {
-        int outputWidth = _directions * _hidden;
-        float max = float.NegativeInfinity;
-        for (int c = 0; c < _classes; c++)
-        {
-            float logit = _headBias[c] + Dot(_headWeight.AsSpan(c * outputWidth, outputWidth), summary);
-            scores[c] = logit;
-            max = MathF.Max(max, logit);
-        }
-        if (!_softmax)
-            return;
-        float sum = 0;
-        for (int c = 0; c < _classes; c++)
-        {
-            scores[c] = MathF.Exp(scores[c] - max);
-            sum += scores[c];
-        }
-        for (int c = 0; c < _classes; c++)
-            scores[c] /= sum;
     }
 
     /// <summary>
@@ -301,17 +233,10 @@ internal sealed unsafe class SruInference
             return;
         }
 
-        for (int r = 0; r < count; r++)
+        fixed (float* pr = rows, pm = matrix, pu = result)
         {
-            int used = r < lastStepStart ? earlyColumns : width;
-            Span<float> row = result.AsSpan(r * width, width);
-            row.Clear();
-            for (int i = 0; i < inner; i++)
-            {
-                float a = rows[r * inner + i];
-                if (a != 0)
-                    MultiplyAdd(a, matrix.AsSpan(i * width, used), row[..used]);
-            }
+            RowUpdates.Multiply(pr, inner, pm, width, pu, width, lastStepStart, inner, earlyColumns);
+            RowUpdates.Multiply(pr + (long)lastStepStart * inner, inner, pm, width, pu + (long)lastStepStart * width, width, count - lastStepStart, inner, width);
         }
     }
 
@@ -333,29 +258,5 @@ internal sealed unsafe class SruInference
             for (int j = 0; j < width; j++)
                 output[j] = (row[j] - shift) * scale * gamma[j] + beta[j];
         }
-    }
-
-    private static void MultiplyAdd(float a, ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = new Vector<float>(a);
-            var vx = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(x);
-            var vy = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(y);
-            for (int v = 0; v < vx.Length; v++)
-                vy[v] = Vector.FusedMultiplyAdd(va, vx[v], vy[v]);
-            i = vx.Length * Vector<float>.Count;
-        }
-        for (; i < x.Length; i++)
-            y[i] = MathF.FusedMultiplyAdd(a, x[i], y[i]);
-    }
-
-    private static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        float sum = 0;
-        for (int i = 0; i < x.Length; i++)
-            sum = MathF.FusedMultiplyAdd(x[i], y[i], sum);
-        return sum;
     }
 }

@@ -24,8 +24,8 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
 {
     private readonly SharedNetwork _network;
 
-    // The weights in managed arrays, where the managed scorer covers the network (SRU models); null otherwise.
-    private readonly SruInference? _managedInference;
+    // The weights in managed arrays, where the managed scorer covers the network (SRU, LSTM, GRU); null otherwise.
+    private readonly ManagedInference? _managedInference;
     private readonly VectorDataViewType _inputType;
     private readonly DataViewType _outputType;
 
@@ -41,8 +41,8 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
         network.eval();
         _network = new SharedNetwork(network, GetType().FullName!);
         Spec = network.Spec;
-        // The managed scorer reads rows of the network's full length; other rows go through TorchSharp.
-        _managedInference = input.Kind == SequenceInputKind.FixedLength ? SruInference.TryCreate(network) : null;
+        // The managed scorers read rows of the network's full length; other rows go through TorchSharp.
+        _managedInference = input.Kind == SequenceInputKind.FixedLength ? ManagedInference.For(network) : null;
         TorchScorer = new TorchBatchScorer(_network);
         _inputType = (VectorDataViewType)input.ColumnType;
         Task = RecurrentTask.For(Spec.Task);
@@ -204,10 +204,13 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
 
     /// <summary>
     /// A scorer for <see cref="Score"/> calls of up to <paramref name="rows"/> rows, one caller at a time: in managed code
-    /// where it covers the network (SRU models), otherwise through TorchSharp.
+    /// where it covers the network, otherwise (or with <see cref="TorchScoringOnly"/>) through TorchSharp.
     /// </summary>
     internal IBatchScorer CreateScorer(int rows) =>
-        _managedInference is null ? TorchScorer : new ManagedSruBatchScorer(_network, _managedInference, Spec, rows);
+        _managedInference is null || TorchScoringOnly.Value ? TorchScorer : new ManagedBatchScorer(_network, _managedInference, Spec, rows);
+
+    /// <summary>Scorers created in this flow of execution score through TorchSharp: the comparison in benchmarks.</summary>
+    internal static readonly AsyncLocal<bool> TorchScoringOnly = new();
 
     /// <summary>
     /// The head's outputs (class probabilities for a multiclass model) for <paramref name="rows"/> rows of features into <paramref name="scores"/>, by

@@ -27,6 +27,10 @@ public sealed class Sgemm512Tests
     [DataRow(3584, 28, 512)]
     [DataRow(200, 300, 384)]
     [DataRow(29, 600, 17)]
+    // Fewer than 4 rows (one row at a time, 128 columns at once): a whole number of 128s, and 32-column panels past them.
+    [DataRow(1, 128, 512)]
+    [DataRow(3, 600, 160)]
+    [DataRow(2, 40, 99)]
     public void Products_match_libtorch_for_plain_and_transposed_operands(int m, int k, int n)
     {
         using var scope = NewDisposeScope();
@@ -48,6 +52,7 @@ public sealed class Sgemm512Tests
     [DataRow(28, 64, 512, false)]
     [DataRow(13, 300, 99, true)]
     [DataRow(64, 384, 128, true)]
+    [DataRow(1, 300, 384, false)]
     public void Accumulating_adds_the_product_to_what_c_holds(int m, int k, int n, bool singleThreaded)
     {
         using var scope = NewDisposeScope();
@@ -69,6 +74,7 @@ public sealed class Sgemm512Tests
     [DataRow(27, 128, 256, 384, false)]
     [DataRow(9, 30, 40, 64, true)]
     [DataRow(5, 0, 32, 48, false)]
+    [DataRow(1, 128, 512, 1536, true)]
     public void A_row_stride_for_c_writes_its_rows_there_and_leaves_the_columns_between_untouched(int m, int k, int n, int cRowStride, bool accumulate)
     {
         using var scope = NewDisposeScope();
@@ -85,6 +91,31 @@ public sealed class Sgemm512Tests
         }
         string? mismatch = TensorComparison.Mismatch("C with a row stride", expected, c, Atol, Rtol);
         Assert.IsNull(mismatch, mismatch);
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void A_rows_product_is_the_same_to_the_bit_in_a_call_of_any_number_of_rows(bool accumulate)
+    {
+        // 29 rows: 8-row blocks, a 4-row block and single rows in one call; alone, each row takes the few-rows path.
+        // k past the 256-deep pass; n: 128 columns at once and a 32-column panel.
+        const int m = 29, k = 300, n = 160;
+        using var scope = NewDisposeScope();
+        var g = new Generator(3);
+        float[] a = randn(new long[] { m, k }, generator: g).data<float>().ToArray(), b = randn(new long[] { k, n }, generator: g).data<float>().ToArray();
+        float[] c0 = randn(new long[] { m, n }, generator: g).data<float>().ToArray();
+        float[] together = c0.ToArray(), alone = c0.ToArray();
+        unsafe
+        {
+            fixed (float* ap = a, bp = b, tp = together, sp = alone)
+            {
+                Sgemm512.Multiply(new StridedMatrix(ap, k, 1), new StridedMatrix(bp, n, 1), tp, m, k, n, singleThreaded: true, accumulate);
+                for (int row = 0; row < m; row++)
+                    Sgemm512.Multiply(new StridedMatrix(ap + row * k, k, 1), new StridedMatrix(bp, n, 1), sp + row * n, 1, k, n, singleThreaded: true, accumulate);
+            }
+        }
+        CollectionAssert.AreEqual(together, alone);
     }
 
     [TestMethod]

@@ -132,9 +132,10 @@ public sealed class SruInferenceTests
     }
 
     [TestMethod]
-    public void Lstm_networks_have_no_managed_scorer()
+    public void Lstm_networks_get_the_LSTM_and_GRU_scorer_not_the_SRUs()
     {
         using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3, false).Build();
         Assert.IsNull(SruInference.TryCreate(network));
+        Assert.IsInstanceOfType<RnnInference>(ManagedInference.For(network));
     }
 }

@@ -299,17 +299,30 @@ public sealed class ModelFileTests
         Assert.AreEqual(0x00010004u, BinaryPrimitives.ReadUInt32LittleEndian(Key(zip).AsSpan(TinyModels.VersionOffset(Key(zip)))));
 
         var loaded = (RecurrentPredictionTransformer)TinyModels.Load(zip);
-        float[][] scores = TinyModels.Scores(loaded);
+        using var resaved = new MemoryStream();
+        new MLContext().Model.Save(loaded, null, resaved);
+        // The fixture's scores came from the scorer of the day: the managed one for the SRU, TorchSharp's for the LSTM,
+        // whose no-grad LSTM gives other numbers than the LSTM equations for some networks, this one among them
+        // (docs/onnx.md). The LSTM's Transform is now the managed scorer's, held to the equations in RnnInferenceTests.
+        float[][] scores, resavedScores;
+        RecurrentModelParameters.TorchScoringOnly.Value = cell == "lstm";
+        try
+        {
+            scores = TinyModels.Scores(loaded);
+            resavedScores = TinyModels.Scores(TinyModels.Load(resaved.ToArray()));
+        }
+        finally
+        {
+            RecurrentModelParameters.TorchScoringOnly.Value = false;
+        }
 
         Assert.AreEqual(RecurrentTaskKind.MulticlassClassification, loaded.Model.Spec.Task);
         Assert.AreEqual(3, loaded.Model.ClassCount);
         AssertCloseToFixtureScores(scores, fixture: fixture);
-        using var resaved = new MemoryStream();
-        new MLContext().Model.Save(loaded, null, resaved);
         byte[] key = Key(resaved.ToArray());
         Assert.AreEqual(RecurrentModelFormat.FormatVersion, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(TinyModels.VersionOffset(key))));
         Assert.AreEqual(0x00010006u, RecurrentModelFormat.FormatVersion);
-        Assert.IsTrue(TinyModels.SameScores(scores, TinyModels.Scores(TinyModels.Load(resaved.ToArray()))));
+        Assert.IsTrue(TinyModels.SameScores(scores, resavedScores));
 
         static byte[] Key(byte[] zip) => TinyModels.ReadEntry(zip, TinyModels.ModelKeyEntry);
     }

@@ -128,7 +128,7 @@ public sealed class TaskTrainerTests
         model.Score(features.ToArray(), rows, managed, scorer);
         model.Score(features.ToArray(), rows, torch, model.TorchScorer);
 
-        Assert.IsInstanceOfType<Microsoft.ML.Sru.Scoring.ManagedSruBatchScorer>(scorer);
+        Assert.IsInstanceOfType<Microsoft.ML.Sru.Scoring.ManagedBatchScorer>(scorer);
         for (int i = 0; i < rows; i++)
             Assert.AreEqual(torch[i], managed[i], 1e-5 * Math.Max(1, Math.Abs(torch[i])), $"row {i}");
         // A softmax over one output would make every score 1.

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 
 /// <summary>
 /// nn.GRU's gate math: r, z = σ(x·W_i^T + b_i + h·W_h^T + b_h), n = tanh(x·W_in^T + b_in + r ⊙ (h·W_hn^T + b_hn)),
-/// h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. Saves h·W_hn^T + b_hn, which the gradient of r needs.
+/// h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}. Saves h·W_hn^T + b_hn, which the gradient of r needs. Inference writes only h_t.
 /// </summary>
 internal readonly unsafe struct GruCell : IRecurrentCell
 {
@@ -14,7 +14,17 @@ internal readonly unsafe struct GruCell : IRecurrentCell
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<V>(in RnnRowForward row, int j)
+        where V : unmanaged, IFloatVector<V> => Step<V, FlagOn>(row, j);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Infer<V>(in RnnRowForward row, int j)
+        where V : unmanaged, IFloatVector<V> => Step<V, FlagOff>(row, j);
+
+    /// <summary>The forward's gate math, keeping what the backward reads where <typeparamref name="TSave"/> is on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<V, TSave>(in RnnRowForward row, int j)
         where V : unmanaged, IFloatVector<V>
+        where TSave : IKernelFlag
     {
         int w = row.Width;
         float* g = row.Gates + j, p = row.HiddenProduct + j, bi = row.InputBias + j, bh = row.HiddenBias + j;
@@ -22,10 +32,13 @@ internal readonly unsafe struct GruCell : IRecurrentCell
         V z = VectorMath.Sigmoid(V.Load(g + w) + V.Load(bi + w) + V.Load(p + w) + V.Load(bh + w));
         V hiddenNew = V.Load(p + 2 * w) + V.Load(bh + 2 * w);
         V n = VectorMath.Tanh(V.MultiplyAdd(r, hiddenNew, V.Load(g + 2 * w) + V.Load(bi + 2 * w)));
-        V.Store(r, g);
-        V.Store(z, g + w);
-        V.Store(n, g + 2 * w);
-        V.Store(hiddenNew, row.State + j);
+        if (TSave.IsOn)
+        {
+            V.Store(r, g);
+            V.Store(z, g + w);
+            V.Store(n, g + 2 * w);
+            V.Store(hiddenNew, row.State + j);
+        }
         V.Store(V.MultiplyAdd(z, V.Load(row.HiddenPrevious + j) - n, n), row.Hidden + j);
     }
 

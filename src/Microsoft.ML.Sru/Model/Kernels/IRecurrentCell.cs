@@ -16,7 +16,15 @@ internal interface IRecurrentCell
     /// </summary>
     static abstract bool HiddenProductApart { get; }
 
+    /// <summary>One step of training's forward: h_t, and what the backward reads (the gates' activations in place of their inputs, the state).</summary>
     static abstract void Forward<V>(in RnnRowForward row, int j)
+        where V : unmanaged, IFloatVector<V>;
+
+    /// <summary>
+    /// The same step for inference: the same math, writing only h_t and the state the next step reads (LSTM: c_t in
+    /// <see cref="RnnRowForward.State"/>, which may be <see cref="RnnRowForward.StatePrevious"/> itself); the gates are left as they came in.
+    /// </summary>
+    static abstract void Infer<V>(in RnnRowForward row, int j)
         where V : unmanaged, IFloatVector<V>;
 
     static abstract void Backward<V>(in RnnRowBackward row, int j)

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 
 /// <summary>
 /// nn.LSTM's gate math: i, f, o = σ(·), g = tanh(·) of x·W_ih^T + b_ih + h·W_hh^T + b_hh; c_t = f ⊙ c_{t−1} + i ⊙ g,
-/// h_t = o ⊙ tanh(c_t). Saves c_t; tanh(c_t) is recomputed in the backward.
+/// h_t = o ⊙ tanh(c_t). Saves c_t; tanh(c_t) is recomputed in the backward. Inference writes only c_t and h_t.
 /// </summary>
 internal readonly unsafe struct LstmCell : IRecurrentCell
 {
@@ -14,7 +14,17 @@ internal readonly unsafe struct LstmCell : IRecurrentCell
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<V>(in RnnRowForward row, int j)
+        where V : unmanaged, IFloatVector<V> => Step<V, FlagOn>(row, j);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Infer<V>(in RnnRowForward row, int j)
+        where V : unmanaged, IFloatVector<V> => Step<V, FlagOff>(row, j);
+
+    /// <summary>The forward's gate math, keeping the gates' activations for the backward where <typeparamref name="TSave"/> is on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<V, TSave>(in RnnRowForward row, int j)
         where V : unmanaged, IFloatVector<V>
+        where TSave : IKernelFlag
     {
         int w = row.Width;
         float* g = row.Gates + j, bi = row.InputBias + j, bh = row.HiddenBias + j;
@@ -23,10 +33,13 @@ internal readonly unsafe struct LstmCell : IRecurrentCell
         V cand = VectorMath.Tanh(V.Load(g + 2 * w) + V.Load(bi + 2 * w) + V.Load(bh + 2 * w));
         V o = VectorMath.Sigmoid(V.Load(g + 3 * w) + V.Load(bi + 3 * w) + V.Load(bh + 3 * w));
         V c = V.MultiplyAdd(f, V.Load(row.StatePrevious + j), i * cand);
-        V.Store(i, g);
-        V.Store(f, g + w);
-        V.Store(cand, g + 2 * w);
-        V.Store(o, g + 3 * w);
+        if (TSave.IsOn)
+        {
+            V.Store(i, g);
+            V.Store(f, g + w);
+            V.Store(cand, g + 2 * w);
+            V.Store(o, g + 3 * w);
+        }
         V.Store(c, row.State + j);
         V.Store(o * VectorMath.Tanh(c), row.Hidden + j);
     }

@@ -21,7 +21,7 @@ internal readonly unsafe struct RnnRowForward
     /// <summary>[H] the cell's saved state at t − 1 (LSTM: c).</summary>
     public float* StatePrevious { get; init; }
 
-    /// <summary>[H] out: what the backward needs besides the gates (LSTM: c_t; GRU: W_hn·h_{t−1} + b_hn).</summary>
+    /// <summary>[H] out: what the backward needs besides the gates (LSTM: c_t; GRU: W_hn·h_{t−1} + b_hn); in inference c_t alone (LSTM).</summary>
     public float* State { get; init; }
 
     /// <summary>[H] out: h_t.</summary>

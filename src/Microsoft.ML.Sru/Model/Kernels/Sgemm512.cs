@@ -149,6 +149,11 @@ internal static unsafe class Sgemm512
         int rowBlocks = (m + RowBlock - 1) / RowBlock, panels = n / ColumnBlock;
         int tiles = rowBlocks * panels;
         int threads = singleThreaded || (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, tiles);
+        if (threads == 1 && m < FourRows.Rows)
+        {
+            RunFewRows(a, b, bRowStride, c, cRowStride, m, k, n, accumulate);
+            return;
+        }
         if (threads == 1)
         {
             RunTiles(a, b, bRowStride, c, cRowStride, m, k, rowBlocks, 0, tiles, accumulate);
@@ -197,6 +202,63 @@ internal static unsafe class Sgemm512
                 }
             }
         }
+    }
+
+    /// <summary>Columns of C <see cref="WideRowKernel"/> computes: four column blocks.</summary>
+    private const int WideColumns = 4 * ColumnBlock;
+
+    /// <summary>
+    /// The product for fewer than four rows (one row: single-row scoring's recurrent product h·W_hh^T): each row alone,
+    /// <see cref="WideColumns"/> columns at a time (<see cref="WideRowKernel"/>), the rest as the tiles do. The same depth
+    /// blocks and the same order of operations as the tiles, so a row's result does not depend on how many rows the call has.
+    /// </summary>
+    private static void RunFewRows(StridedMatrix a, float* b, long bRowStride, float* c, long cRowStride, int m, int k, int n, bool accumulateIntoC)
+    {
+        for (int depth = 0; depth < k; depth += DepthBlock)
+        {
+            int depthCount = Math.Min(DepthBlock, k - depth);
+            bool accumulate = accumulateIntoC || depth > 0;
+            float* bDepth = b + depth * bRowStride;
+            for (int row = 0; row < m; row++)
+            {
+                float* aRow = a.Data + row * a.RowStride + depth * a.ColumnStride;
+                float* cRow = c + row * cRowStride;
+                int column = 0;
+                for (; column + WideColumns <= n; column += WideColumns)
+                    WideRowKernel(aRow, a.ColumnStride, bDepth + column, bRowStride, cRow + column, depthCount, accumulate);
+                for (; column < n; column += ColumnBlock)
+                    Kernel<OneRow>(aRow, a.RowStride, a.ColumnStride, bDepth + column, bRowStride, cRow + column, cRowStride, depthCount, accumulate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One row of C[0, 0..128) (+)= A[0, 0..depth)·B[0..depth, 0..128) in 8 zmm accumulators: a single row's two
+    /// accumulators in <see cref="Kernel{TRows}"/> leave the FMA units waiting on their latency; eight independent
+    /// chains keep them busy. Each element's chain is the tiles' own (the same products, added in the same order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WideRowKernel(float* a, long acs, float* b, long brs, float* c, int depth, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int kk = 0; kk < depth; kk++)
+        {
+            var x = Vector512.Create(a[kk * acs]);
+            c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b), c0);
+            c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 16), c1);
+            c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 32), c2);
+            c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 48), c3);
+            c4 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 64), c4);
+            c5 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 80), c5);
+            c6 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 96), c6);
+            c7 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b + 112), c7);
+            b += brs;
+        }
+
+        Store(c, c0, c1, accumulate);
+        Store(c + 32, c2, c3, accumulate);
+        Store(c + 64, c4, c5, accumulate);
+        Store(c + 96, c6, c7, accumulate);
     }
 
     /// <summary>How many rows of C a micro-kernel call computes: a type, so that the JIT compiles one loop per count.</summary>

@@ -5,17 +5,17 @@ using Microsoft.ML.Sru.Model.Kernels;
 namespace Microsoft.ML.Sru.Scoring;
 
 /// <summary>
-/// Scores an SRU network in managed code (<see cref="SruInference"/>): a batch of at least <see cref="MinimumRowsPerPart"/>
-/// rows a core is split evenly over the cores, a workspace and a thread each.
+/// Scores a network in managed code (<see cref="ManagedInference"/>: SRU, LSTM, GRU): a batch of at least
+/// <see cref="MinimumRowsPerPart"/> rows a core is split evenly over the cores, a workspace and a thread each.
 /// </summary>
-internal sealed class ManagedSruBatchScorer : IBatchScorer
+internal sealed class ManagedBatchScorer : IBatchScorer
 {
     /// <summary>Below this many rows a part, splitting a batch over the cores costs more than it saves.</summary>
     private const int MinimumRowsPerPart = 8;
 
     private readonly SharedNetwork _network;
-    private readonly SruInference _inference;
-    private readonly SruInference.Workspace[] _workspaces;
+    private readonly ManagedInference _inference;
+    private readonly ManagedWorkspace[] _workspaces;
     private readonly int _featureCount;
     private readonly int _classCount;
 
@@ -23,7 +23,7 @@ internal sealed class ManagedSruBatchScorer : IBatchScorer
     /// <param name="inference">The network's weights in managed arrays.</param>
     /// <param name="spec">The network's shape.</param>
     /// <param name="maxRows">The most rows a call scores.</param>
-    public ManagedSruBatchScorer(SharedNetwork network, SruInference inference, NetworkSpec spec, int maxRows)
+    public ManagedBatchScorer(SharedNetwork network, ManagedInference inference, NetworkSpec spec, int maxRows)
     {
         _network = network;
         _inference = inference;
