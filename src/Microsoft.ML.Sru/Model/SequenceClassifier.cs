@@ -39,6 +39,15 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
 
     public NetworkSpec Spec => _spec;
 
+    /// <summary>A copy of the token embedding's weights [EmbeddingRows, StepSize], row-major; null when the network reads values.</summary>
+    public float[]? EmbeddingTable()
+    {
+        if (embedding?.weight is not { } weight)
+            return null;
+        using var scope = NewDisposeScope();
+        return weight.detach().cpu().contiguous().data<float>().ToArray();
+    }
+
     /// <summary>The SRU layers, for swapping their recurrence; empty for other cells.</summary>
     public IEnumerable<SruLayer> SruLayers => encoder is SruEncoder sru ? sru.Layers : Enumerable.Empty<SruLayer>();
 

@@ -19,12 +19,20 @@ internal sealed class ManagedBatchScorer : IBatchScorer
     private readonly int _featureCount;
     private readonly int _classCount;
 
+    // Tokens' embedding [rows, width], row 0 the unknown token's zeros; null for networks that read values.
+    private readonly float[]? _embedding;
+    private readonly int _stepWidth;
+    private float[] _embedded = [];
+
     /// <param name="network">Held while scoring, so that a disposed model refuses to score as the TorchSharp path does.</param>
     /// <param name="inference">The network's weights in managed arrays.</param>
     /// <param name="spec">The network's shape.</param>
     /// <param name="maxRows">The most rows a call scores.</param>
-    public ManagedBatchScorer(SharedNetwork network, ManagedInference inference, NetworkSpec spec, int maxRows)
+    /// <param name="embedding">The token embedding's weights [rows, StepSize] for a network that reads tokens; null otherwise.</param>
+    public ManagedBatchScorer(SharedNetwork network, ManagedInference inference, NetworkSpec spec, int maxRows, float[]? embedding = null)
     {
+        _embedding = embedding;
+        _stepWidth = spec.StepSize;
         _network = network;
         _inference = inference;
         _featureCount = spec.FeatureCount;
@@ -36,6 +44,55 @@ internal sealed class ManagedBatchScorer : IBatchScorer
     /// <summary>How many parts <paramref name="rows"/> rows are split into, at most <paramref name="most"/>.</summary>
     private static int PartsFor(int rows, int most) => Math.Clamp(rows / MinimumRowsPerPart, 1, most);
 
+    public void ScorePadded(float[] features, int rows, int[] lengths, float[] scores)
+    {
+        using SharedNetwork.Hold hold = _network.Acquire();
+        int steps = 0;
+        for (int i = 0; i < rows; i++)
+            steps = Math.Max(steps, lengths[i]);
+        ReadOnlySpan<float> input = features.AsSpan(0, rows * steps * (_embedding is null ? _stepWidth : 1));
+        if (_embedding is not null)
+            input = Embed(input);
+        int rowWidth = steps * _stepWidth;
+        int parts = PartsFor(rows, _workspaces.Length);
+        if (parts == 1)
+        {
+            _inference.Score(input, rows, lengths[..rows], scores, _workspaces[0]);
+            return;
+        }
+        float[] embedded = _embedded;
+        RunParts(parts, part =>
+        {
+            int first = rows * part / parts, count = rows * (part + 1) / parts - first;
+            ReadOnlySpan<float> source = _embedding is null ? features : embedded;
+            _inference.Score(source.Slice(first * rowWidth, count * rowWidth), count, lengths[first..(first + count)],
+                scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
+        });
+    }
+
+    /// <summary>Each token (an embedding row's index) replaced by its embedding's values.</summary>
+    private ReadOnlySpan<float> Embed(ReadOnlySpan<float> tokens)
+    {
+        if (_embedded.Length < tokens.Length * _stepWidth)
+            _embedded = new float[tokens.Length * _stepWidth];
+        for (int i = 0; i < tokens.Length; i++)
+            _embedding.AsSpan((int)tokens[i] * _stepWidth, _stepWidth).CopyTo(_embedded.AsSpan(i * _stepWidth));
+        return _embedded.AsSpan(0, tokens.Length * _stepWidth);
+    }
+
+    private static void RunParts(int parts, Action<int> part)
+    {
+        try
+        {
+            KernelThreads.For(parts, part);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            // As a single part would throw it.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+    }
+
     public void Score(float[] features, int rows, float[] scores)
     {
         using SharedNetwork.Hold hold = _network.Acquire();
@@ -45,19 +102,11 @@ internal sealed class ManagedBatchScorer : IBatchScorer
             _inference.Score(features.AsSpan(0, rows * _featureCount), rows, scores, _workspaces[0]);
             return;
         }
-        try
+        RunParts(parts, part =>
         {
-            KernelThreads.For(parts, part =>
-            {
-                int first = rows * part / parts, count = rows * (part + 1) / parts - first;
-                _inference.Score(features.AsSpan(first * _featureCount, count * _featureCount), count,
-                    scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
-            });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-        {
-            // As a single part would throw it.
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+            int first = rows * part / parts, count = rows * (part + 1) / parts - first;
+            _inference.Score(features.AsSpan(first * _featureCount, count * _featureCount), count,
+                scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
+        });
     }
 }

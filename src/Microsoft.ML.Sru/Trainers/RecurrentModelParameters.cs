@@ -26,6 +26,9 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
 
     // The weights in managed arrays, where the managed scorer covers the network (SRU, LSTM, GRU); null otherwise.
     private readonly ManagedInference? _managedInference;
+
+    // The token embedding's weights for the managed scorer; null for networks that read values.
+    private readonly float[]? _embedding;
     private readonly VectorDataViewType _inputType;
     private readonly DataViewType _outputType;
 
@@ -41,8 +44,8 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
         network.eval();
         _network = new SharedNetwork(network, GetType().FullName!);
         Spec = network.Spec;
-        // The managed scorers read rows of the network's full length; other rows go through TorchSharp.
-        _managedInference = input.Kind == SequenceInputKind.FixedLength ? ManagedInference.For(network) : null;
+        _managedInference = ManagedInference.For(network);
+        _embedding = network.EmbeddingTable();
         TorchScorer = new TorchBatchScorer(_network);
         _inputType = (VectorDataViewType)input.ColumnType;
         Task = RecurrentTask.For(Spec.Task);
@@ -207,7 +210,7 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
     /// where it covers the network, otherwise (or with <see cref="TorchScoringOnly"/>) through TorchSharp.
     /// </summary>
     internal IBatchScorer CreateScorer(int rows) =>
-        _managedInference is null || TorchScoringOnly.Value ? TorchScorer : new ManagedBatchScorer(_network, _managedInference, Spec, rows);
+        _managedInference is null || TorchScoringOnly.Value ? TorchScorer : new ManagedBatchScorer(_network, _managedInference, Spec, rows, _embedding);
 
     /// <summary>Scorers created in this flow of execution score through TorchSharp: the comparison in benchmarks.</summary>
     internal static readonly AsyncLocal<bool> TorchScoringOnly = new();

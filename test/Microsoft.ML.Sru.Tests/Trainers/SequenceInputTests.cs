@@ -136,6 +136,7 @@ public sealed class SequenceInputTests
         float[][] batched = ScoresOf(scored);
         AssertClose(batched, RowByRow(ml, model, testRows), "PredictionEngine against Transform's padded batches");
         AssertClose(batched, ScoresOf(SaveAndLoad(ml, model, train.Schema).Transform(test)), "loaded model against the trained one");
+        AssertClose(batched, TorchScores(model, test), "the managed scorer against TorchSharp's network");
     }
 
     [TestMethod]
@@ -157,11 +158,26 @@ public sealed class SequenceInputTests
         float[][] batched = ScoresOf(scored);
         AssertClose(batched, RowByRow(ml, model, testRows), "PredictionEngine against Transform's padded batches");
         AssertClose(batched, ScoresOf(SaveAndLoad(ml, model, train.Schema).Transform(test)), "loaded model against the trained one");
+        AssertClose(batched, TorchScores(model, test), "the managed scorer against TorchSharp's network");
 
         // Words the model never saw, and no words at all, read as the unknown token: a prediction, not an error.
         float[][] unknown = RowByRow(ml, model, new[] { new TextRow { Text = "zebra quantum river" }, new TextRow { Text = "" } });
         Assert.IsTrue(unknown.All(s => s.All(float.IsFinite) && Math.Abs(s.Sum() - 1) < 1e-4), "probabilities for unseen words and an empty text");
         Assert.AreEqual(1, Array.IndexOf(unknown[0], unknown[0].Max()), "the known class word 'river' decides among unknown ones");
+    }
+
+    /// <summary>The model's scores through TorchSharp's network rather than the managed scorer.</summary>
+    private static float[][] TorchScores(ITransformer model, IDataView data)
+    {
+        RecurrentModelParameters.TorchScoringOnly.Value = true;
+        try
+        {
+            return ScoresOf(model.Transform(data));
+        }
+        finally
+        {
+            RecurrentModelParameters.TorchScoringOnly.Value = false;
+        }
     }
 
     [TestMethod]
