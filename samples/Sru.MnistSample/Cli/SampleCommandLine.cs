@@ -40,9 +40,10 @@ internal static class SampleCommandLine
         Command predict = new PredictCommand().Create();
         Command compare = new CompareCommand().Create();
         Command scores = new ScoresCommand().Create();
+        Command text = new TextCommand().Create();
         var root = new RootCommand("SRU, LSTM and GRU sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
         {
-            train, evaluate, predict, compare, scores, s_verbose,
+            train, evaluate, predict, compare, scores, text, s_verbose,
         };
         var examples = new Dictionary<Command, string[]>
         {
@@ -52,6 +53,7 @@ internal static class SampleCommandLine
             [predict] = PredictCommand.Examples,
             [compare] = CompareCommand.Examples,
             [scores] = ScoresCommand.Examples,
+            [text] = TextCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         var standard = (HelpAction)help.Action!;
