@@ -6,7 +6,7 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// Where an LSTM/GRU encoder trains on the fused C# layers (<see cref="RnnLayerFunction{TCell}"/>) instead of
-/// nn.LSTM/nn.GRU: float32 on the CPU of a machine with the AVX-512 GEMM, while training, on fixed-length batches.
+/// nn.LSTM/nn.GRU: float32 on the CPU of a machine with the AVX-512 GEMM, while training, on fixed-length and padded batches.
 /// Everything else (other devices, evaluation and scoring) runs nn.LSTM/nn.GRU, the reference the fused layers are
 /// tested against.
 /// </summary>

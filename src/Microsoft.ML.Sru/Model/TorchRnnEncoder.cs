@@ -30,6 +30,13 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>, ISequenceEn
     {
         if (lengths is null)
             return forward(sequences);
+        // One direction only: a step's output depends on no later step, so each row's own last step is what it is
+        // alone, and the pads after it (which no loss reads) pass no gradient back. Bucketed batches have few of them.
+        if (UsesFusedLayers(sequences))
+        {
+            using Tensor all = FusedAllSteps(sequences);
+            return PaddedSteps.OwnLast(all, lengths);
+        }
         // Packed, the module never reads a pad; masking step by step instead would run nn.LSTM/nn.GRU once per step.
         using Tensor sizes = tensor(lengths.Select(length => (long)length).ToArray());
         using nn.utils.rnn.PackedSequence packed = nn.utils.rnn.pack_padded_sequence(sequences, sizes, batch_first: false, enforce_sorted: false);

@@ -53,9 +53,6 @@ public sealed class PaddedBatchTests
         SruNames.SelectMany(name => new[] { false, true }.Select(reference => new object[] { name, reference }))
             .Concat(Specs.Where(s => s.Value.Cell != RecurrentCellKind.Sru).Select(s => new object[] { s.Key, false }));
 
-    /// <summary><see cref="NetworksOnEachRecurrence"/> for the SRU only: [name, reference].</summary>
-    public static IEnumerable<object[]> SruNetworksOnEachRecurrence() => NetworksOnEachRecurrence().Where(n => Specs[(string)n[0]].Cell == RecurrentCellKind.Sru);
-
     private static NetworkSpec Sru(SruCellSpec cell, int stepSize) =>
         new(RecurrentCellKind.Sru, 7, stepSize, Hidden, 2, Classes, true) { SruCell = cell };
 
@@ -98,7 +95,7 @@ public sealed class PaddedBatchTests
     }
 
     [TestMethod]
-    [DynamicData(nameof(SruNetworksOnEachRecurrence))]
+    [DynamicData(nameof(NetworksOnEachRecurrence))]
     public void In_training_more_padding_changes_nothing(string name, bool reference)
     {
         NetworkSpec spec = Specs[name];
@@ -126,6 +123,39 @@ public sealed class PaddedBatchTests
         TensorComparison.AssertClose($"{name}: logits", tight, loose);
         foreach (var (key, gradient) in Gradients(network))
             TensorComparison.AssertClose($"{name}: gradient of {key}", tightGradients[key], gradient);
+    }
+
+    [TestMethod]
+    [DataRow("LSTM")]
+    [DataRow("GRU")]
+    public void In_training_the_fused_layers_match_the_packed_module_on_a_padded_batch(string name)
+    {
+        NetworkSpec spec = Specs[name];
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using SequenceClassifier network = spec.Build();
+        network.train();
+        Tensor features = PaddedFeatures(spec.StepSize, Lengths.Max());
+        Tensor lossWeights = randn(Lengths.Length, Classes);
+
+        Tensor fused = network.Forward(features, Lengths);
+        (fused * lossWeights).sum().backward();
+        Dictionary<string, Tensor> fusedGradients = Gradients(network);
+        network.zero_grad();
+
+        FusedRnnPath.ReferenceOnly.Value = true;
+        try
+        {
+            Tensor packed = network.Forward(features, Lengths);
+            (packed * lossWeights).sum().backward();
+            TensorComparison.AssertClose($"{name}: logits", packed, fused);
+            foreach (var (key, gradient) in Gradients(network))
+                TensorComparison.AssertClose($"{name}: gradient of {key}", gradient, fusedGradients[key]);
+        }
+        finally
+        {
+            FusedRnnPath.ReferenceOnly.Value = false;
+        }
     }
 
     [TestMethod]
