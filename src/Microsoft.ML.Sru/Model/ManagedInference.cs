@@ -46,12 +46,19 @@ internal abstract class ManagedInference
     /// features [B, T·I] with T the largest of <paramref name="lengths"/> (at most <see cref="Steps"/>), each row's
     /// outputs those it gets alone.
     /// </summary>
-    public void Score(ReadOnlySpan<float> features, int rows, int[] lengths, Span<float> scores, ManagedWorkspace workspace)
+    public void Score(ReadOnlySpan<float> features, int rows, int[] lengths, Span<float> scores, ManagedWorkspace workspace) =>
+        ScorePadded(features, rows, lengths.Length == 0 ? 0 : lengths.Max(), lengths, scores, workspace);
+
+    /// <summary>
+    /// As <see cref="Score(ReadOnlySpan{float}, int, int[], Span{float}, ManagedWorkspace)"/> for rows padded to
+    /// <paramref name="steps"/> steps, at least the longest of <paramref name="lengths"/>: part of a batch padded to a
+    /// longer row elsewhere in it.
+    /// </summary>
+    public void ScorePadded(ReadOnlySpan<float> features, int rows, int steps, int[] lengths, Span<float> scores, ManagedWorkspace workspace)
     {
         workspace.CheckRows(rows);
-        int steps = lengths.Length == 0 ? 0 : lengths.Max();
         if (steps > Steps)
-            throw new ArgumentOutOfRangeException(nameof(lengths), steps, $"A sequence of {steps} steps is longer than this scorer's {Steps}.");
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"A batch of {steps} steps is longer than this scorer's {Steps}.");
         PaddedSteps.Check(lengths, rows, steps);
         Score(features, rows, steps, lengths, scores, workspace);
     }

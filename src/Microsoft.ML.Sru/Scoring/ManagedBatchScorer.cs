@@ -57,7 +57,7 @@ internal sealed class ManagedBatchScorer : IBatchScorer
         int parts = PartsFor(rows, _workspaces.Length);
         if (parts == 1)
         {
-            _inference.Score(input, rows, lengths[..rows], scores, _workspaces[0]);
+            _inference.ScorePadded(input, rows, steps, lengths[..rows], scores, _workspaces[0]);
             return;
         }
         float[] embedded = _embedded;
@@ -65,7 +65,8 @@ internal sealed class ManagedBatchScorer : IBatchScorer
         {
             int first = rows * part / parts, count = rows * (part + 1) / parts - first;
             ReadOnlySpan<float> source = _embedding is null ? features : embedded;
-            _inference.Score(source.Slice(first * rowWidth, count * rowWidth), count, lengths[first..(first + count)],
+            // Every part keeps the batch's padding: its rows are laid out at the batch's width.
+            _inference.ScorePadded(source.Slice(first * rowWidth, count * rowWidth), count, steps, lengths[first..(first + count)],
                 scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
         });
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Sru;
 using Sru.Datasets;
 using Sru.Datasets.Digits;
@@ -48,5 +49,23 @@ public sealed class RealSequenceTests
         double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
         double largest = testEntries.GroupBy(e => e.Category).Max(g => g.Count()) / (double)testEntries.Count;
         Assert.IsGreaterThan(largest + 0.1, accuracy, $"accuracy {accuracy:P2}; always the largest category: {largest:P2}");
+
+        // The managed scorer (the embedding looked up in a copy) against TorchSharp's network, on real texts of every length.
+        float[][] managed = model.Transform(test).GetColumn<float[]>("Score").ToArray();
+        RecurrentModelParameters.TorchScoringOnly.Value = true;
+        float[][] torch;
+        try
+        {
+            torch = model.Transform(test).GetColumn<float[]>("Score").ToArray();
+        }
+        finally
+        {
+            RecurrentModelParameters.TorchScoringOnly.Value = false;
+        }
+        for (int i = 0; i < managed.Length; i++)
+        {
+            for (int j = 0; j < managed[i].Length; j++)
+                Assert.AreEqual(torch[i][j], managed[i][j], 1e-4, $"text {i}, class {j}");
+        }
     }
 }
