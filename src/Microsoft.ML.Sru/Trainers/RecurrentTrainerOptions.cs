@@ -31,8 +31,9 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// Values per time step of a variable-length vector of Single, where it is required: each row's length must be a
-    /// multiple of it (a row that is not is an error naming the row). For a fixed-size vector it may be given instead of
-    /// <see cref="SequenceLength"/> agreeing with it; tokens take one a step. Default null. Range 1 to 65,536.
+    /// multiple of it (a row that is not is an error naming the row). For a fixed-size vector of L values it may be left
+    /// null; given, it must agree: L = <see cref="SequenceLength"/> × StepSize. Tokens take one a step. Default null.
+    /// Range 1 to 65,536.
     /// </summary>
     public int? StepSize { get; set; }
 

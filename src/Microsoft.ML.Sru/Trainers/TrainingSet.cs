@@ -154,16 +154,18 @@ internal sealed class TrainingSet
             if (!readLabel(out _))
                 continue;
             collect(keys);
+            // Checked as the set grows, so that a huge vocabulary fails before it fills memory; key 0 may be among them.
             if (keys.Count > SequenceInput.MaxVocabulary + 1)
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"Feature column '{featureColumn.Name}' holds more than {SequenceInput.MaxVocabulary:N0} distinct tokens, more than a model embeds; keep the frequent ones, e.g. MapValueToKey(maximumNumberOfKeys: 100000)."));
+                throw TooManyTokens(featureColumn);
         }
         keys.Remove(0);
         if (keys.Count > SequenceInput.MaxVocabulary)
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"Feature column '{featureColumn.Name}' holds more than {SequenceInput.MaxVocabulary:N0} distinct tokens, more than a model embeds; keep the frequent ones, e.g. MapValueToKey(maximumNumberOfKeys: 100000)."));
+            throw TooManyTokens(featureColumn);
         return keys;
     }
+
+    private static InvalidOperationException TooManyTokens(DataViewSchema.Column featureColumn) => new(string.Create(CultureInfo.InvariantCulture,
+        $"Feature column '{featureColumn.Name}' holds more than {SequenceInput.MaxVocabulary:N0} distinct tokens, more than a model embeds; keep the frequent ones, e.g. MapValueToKey(maximumNumberOfKeys: 100000)."));
 
     private static TrainingSet ReadRows(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int classCount, SequenceInput input)
