@@ -41,9 +41,10 @@ internal static class SampleCommandLine
         Command compare = new CompareCommand().Create();
         Command scores = new ScoresCommand().Create();
         Command text = new TextCommand().Create();
+        Command classify = new ClassifyCommand().Create();
         var root = new RootCommand("SRU, LSTM and GRU sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
         {
-            train, evaluate, predict, compare, scores, text, s_verbose,
+            train, evaluate, predict, compare, scores, text, classify, s_verbose,
         };
         var examples = new Dictionary<Command, string[]>
         {
@@ -54,6 +55,7 @@ internal static class SampleCommandLine
             [compare] = CompareCommand.Examples,
             [scores] = ScoresCommand.Examples,
             [text] = TextCommand.Examples,
+            [classify] = ClassifyCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         var standard = (HelpAction)help.Action!;

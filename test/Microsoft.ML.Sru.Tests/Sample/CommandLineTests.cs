@@ -11,7 +11,7 @@ public sealed partial class CommandLineTests
     public void Help_exits_0_and_lists_the_commands_and_exit_codes()
     {
         string help = SampleProcess.RunOk("--help");
-        foreach (string command in new[] { "train", "evaluate", "predict", "compare", "scores", "text" })
+        foreach (string command in new[] { "train", "evaluate", "predict", "compare", "scores", "text", "classify" })
             StringAssert.Contains(help, $"  {command}", help);
         StringAssert.Contains(help, "Examples, where sru stands for");
         StringAssert.Contains(help, "Exit codes:");

@@ -1,6 +1,9 @@
 namespace Microsoft.ML.Sru.Tests.Sample;
 
-/// <summary>The sample's <c>text</c> command on a file of the user's own: a trained, saved model, and bad files named by line.</summary>
+/// <summary>
+/// The sample's <c>text</c> command on a file of the user's own: a trained, saved model that <c>classify</c> loads in a
+/// fresh process, and bad files named by line.
+/// </summary>
 [TestClass]
 public sealed class TextCommandTests
 {
@@ -27,9 +30,13 @@ public sealed class TextCommandTests
             var accuracy = System.Text.RegularExpressions.Regex.Match(outcome.Stdout, @"Test accuracy ([0-9.]+) %");
             Assert.IsTrue(accuracy.Success, outcome.ToString());
             Assert.IsGreaterThan(90.0, double.Parse(accuracy.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), outcome.ToString());
-            ITransformer loaded = new MLContext().Model.Load(Path.Combine(directory, "texts.zip"), out _);
-            Assert.IsNotNull(loaded);
             Assert.IsFalse(File.Exists(Path.Combine(directory, "texts.zip.saving")));
+
+            // Loaded in a fresh process: each text's class word decides, words never seen count for nothing.
+            SampleProcess.Outcome classified = SampleProcess.RunIn(directory, "classify", "texts.zip", "w3 apple w7", "river w1", "zebra engine");
+            Assert.AreEqual(0, classified.ExitCode, classified.ToString());
+            CollectionAssert.AreEqual(new[] { "apple", "river", "engine" },
+                classified.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')[0]).ToArray(), classified.ToString());
         }
         finally
         {
