@@ -47,7 +47,7 @@ internal abstract class ManagedInference
     /// outputs those it gets alone.
     /// </summary>
     public void Score(ReadOnlySpan<float> features, int rows, int[] lengths, Span<float> scores, ManagedWorkspace workspace) =>
-        ScorePadded(features, rows, lengths.Length == 0 ? 0 : lengths.Max(), lengths, scores, workspace);
+        ScorePadded(features, rows, PaddedSteps.Longest(lengths), lengths, scores, workspace);
 
     /// <summary>
     /// As <see cref="Score(ReadOnlySpan{float}, int, int[], Span{float}, ManagedWorkspace)"/> for rows padded to

@@ -13,6 +13,15 @@ internal static class PaddedSteps
         return steps.transpose(0, 1).gather(1, last.view(batch, 1, 1).expand(batch, 1, width)).squeeze(1);
     }
 
+    /// <summary>The steps a batch of these sequences is padded to: the longest of <paramref name="lengths"/>, 0 for none.</summary>
+    public static int Longest(ReadOnlySpan<int> lengths)
+    {
+        int longest = 0;
+        foreach (int length in lengths)
+            longest = Math.Max(longest, length);
+        return longest;
+    }
+
     /// <summary>Refuses lengths that do not describe a batch of <paramref name="batch"/> sequences padded to <paramref name="steps"/> steps.</summary>
     public static void Check(int[] lengths, long batch, long steps)
     {

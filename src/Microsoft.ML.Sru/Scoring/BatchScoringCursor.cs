@@ -187,7 +187,7 @@ internal sealed class BatchScoringCursor : DataViewRowCursor
     /// <summary>Packs the batch's rows, read at the longest possible width, to its own longest row's and scores them.</summary>
     private void ScorePadded(int count)
     {
-        int steps = _lengths.AsSpan(0, count).ToArray().Max();
+        int steps = PaddedSteps.Longest(_lengths.AsSpan(0, count));
         int width = steps * _model.Input.ValuesPerStep;
         // Moving rows towards the start, never past one not yet moved.
         for (int i = 1; i < count; i++)

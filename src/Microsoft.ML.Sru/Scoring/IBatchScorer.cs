@@ -15,9 +15,7 @@ internal interface IBatchScorer
 
     /// <summary>
     /// As <see cref="Score"/>, for <paramref name="rows"/> rows of unequal lengths padded at the end to the longest of
-    /// <paramref name="lengths"/> (in steps): each row's outputs those it gets alone. Scorers that read only full-length
-    /// rows do not implement it.
+    /// <paramref name="lengths"/> (in steps): each row's outputs those it gets alone.
     /// </summary>
-    void ScorePadded(float[] features, int rows, int[] lengths, float[] scores) =>
-        throw new NotSupportedException($"{GetType().Name} scores only rows of the network's full length.");
+    void ScorePadded(float[] features, int rows, int[] lengths, float[] scores);
 }

@@ -47,67 +47,59 @@ internal sealed class ManagedBatchScorer : IBatchScorer
     public void ScorePadded(float[] features, int rows, int[] lengths, float[] scores)
     {
         using SharedNetwork.Hold hold = _network.Acquire();
-        int steps = 0;
-        for (int i = 0; i < rows; i++)
-            steps = Math.Max(steps, lengths[i]);
-        ReadOnlySpan<float> input = features.AsSpan(0, rows * steps * (_embedding is null ? _stepWidth : 1));
-        if (_embedding is not null)
-            input = Embed(input);
-        int rowWidth = steps * _stepWidth;
-        int parts = PartsFor(rows, _workspaces.Length);
-        if (parts == 1)
-        {
-            _inference.ScorePadded(input, rows, steps, lengths[..rows], scores, _workspaces[0]);
-            return;
-        }
-        float[] embedded = _embedded;
-        RunParts(parts, part =>
-        {
-            int first = rows * part / parts, count = rows * (part + 1) / parts - first;
-            ReadOnlySpan<float> source = _embedding is null ? features : embedded;
-            // Every part keeps the batch's padding: its rows are laid out at the batch's width.
-            _inference.ScorePadded(source.Slice(first * rowWidth, count * rowWidth), count, steps, lengths[first..(first + count)],
-                scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
-        });
+        int steps = PaddedSteps.Longest(lengths.AsSpan(0, rows));
+        float[] source = _embedding is null ? features : Embed(features.AsSpan(0, rows * steps));
+        ScoreInParts(source, rows, steps * _stepWidth, steps, lengths, scores);
     }
 
-    /// <summary>Each token (an embedding row's index) replaced by its embedding's values.</summary>
-    private ReadOnlySpan<float> Embed(ReadOnlySpan<float> tokens)
+    public void Score(float[] features, int rows, float[] scores)
+    {
+        using SharedNetwork.Hold hold = _network.Acquire();
+        ScoreInParts(features, rows, _featureCount, steps: 0, lengths: null, scores);
+    }
+
+    /// <summary>Each token (an embedding row's index) replaced by its embedding's values, in a buffer this scorer keeps.</summary>
+    private float[] Embed(ReadOnlySpan<float> tokens)
     {
         if (_embedded.Length < tokens.Length * _stepWidth)
             _embedded = new float[tokens.Length * _stepWidth];
         for (int i = 0; i < tokens.Length; i++)
             _embedding.AsSpan((int)tokens[i] * _stepWidth, _stepWidth).CopyTo(_embedded.AsSpan(i * _stepWidth));
-        return _embedded.AsSpan(0, tokens.Length * _stepWidth);
+        return _embedded;
     }
 
-    private static void RunParts(int parts, Action<int> part)
+    /// <summary>
+    /// Scores <paramref name="rows"/> rows of <paramref name="rowWidth"/> values, split over the cores where the batch is
+    /// large enough: full-length rows where <paramref name="lengths"/> is null, otherwise rows padded to
+    /// <paramref name="steps"/> steps, every part keeping the batch's padding (its rows lie at the batch's width).
+    /// </summary>
+    private void ScoreInParts(float[] source, int rows, int rowWidth, int steps, int[]? lengths, float[] scores)
     {
+        int parts = PartsFor(rows, _workspaces.Length);
+        void Part(int part)
+        {
+            int first = rows * part / parts, count = rows * (part + 1) / parts - first;
+            ReadOnlySpan<float> x = source.AsSpan(first * rowWidth, count * rowWidth);
+            Span<float> y = scores.AsSpan(first * _classCount, count * _classCount);
+            if (lengths is null)
+                _inference.Score(x, count, y, _workspaces[part]);
+            else
+                _inference.ScorePadded(x, count, steps, lengths[first..(first + count)], y, _workspaces[part]);
+        }
+
+        if (parts == 1)
+        {
+            Part(0);
+            return;
+        }
         try
         {
-            KernelThreads.For(parts, part);
+            KernelThreads.For(parts, Part);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
             // As a single part would throw it.
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-    }
-
-    public void Score(float[] features, int rows, float[] scores)
-    {
-        using SharedNetwork.Hold hold = _network.Acquire();
-        int parts = PartsFor(rows, _workspaces.Length);
-        if (parts == 1)
-        {
-            _inference.Score(features.AsSpan(0, rows * _featureCount), rows, scores, _workspaces[0]);
-            return;
-        }
-        RunParts(parts, part =>
-        {
-            int first = rows * part / parts, count = rows * (part + 1) / parts - first;
-            _inference.Score(features.AsSpan(first * _featureCount, count * _featureCount), count,
-                scores.AsSpan(first * _classCount, count * _classCount), _workspaces[part]);
-        });
     }
 }

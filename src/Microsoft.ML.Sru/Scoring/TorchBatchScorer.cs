@@ -22,7 +22,7 @@ internal sealed class TorchBatchScorer : IBatchScorer
     {
         using SharedNetwork.Hold hold = _network.Acquire();
         NetworkSpec spec = hold.Network.Spec;
-        int rowWidth = (lengths is null ? spec.SequenceLength : lengths.AsSpan(0, rows).ToArray().Max()) * spec.InputWidth;
+        int rowWidth = (lengths is null ? spec.SequenceLength : PaddedSteps.Longest(lengths.AsSpan(0, rows))) * spec.InputWidth;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor x = torch.tensor(features.AsSpan(0, rows * rowWidth).ToArray(), new long[] { rows, rowWidth });

@@ -198,9 +198,7 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
     /// </summary>
     internal void ScorePadded(float[] features, int rows, int[] lengths, float[] scores, IBatchScorer scorer)
     {
-        int steps = 0;
-        for (int i = 0; i < rows; i++)
-            steps = Math.Max(steps, lengths[i]);
+        int steps = PaddedSteps.Longest(lengths.AsSpan(0, rows));
         InputScaling.Apply(features.AsSpan(0, rows * steps * Input.ValuesPerStep));
         scorer.ScorePadded(features, rows, lengths, scores);
     }
