@@ -39,12 +39,22 @@ public sealed class InputNormalizationTests
         var (expectedLabels, expectedScores) = Predict(original, OrderedMarkers.Load(ml, test));
         var (labels, scores) = Predict(changed, OrderedMarkers.Load(mlChanged, Transformed(test, scale, shift)));
 
-        CollectionAssert.AreEqual(expectedLabels, labels);
+        // Scores agree to within the tolerance, so labels must agree wherever the top two scores are further apart;
+        // a near tie may go either way (the tiny models leave a few, and libtorch's thread count varies under parallel tests).
+        const double tolerance = 2e-3;
+        int decided = 0;
         for (int row = 0; row < scores.Length; row++)
         {
             for (int c = 0; c < scores[row].Length; c++)
-                Assert.AreEqual(expectedScores[row][c], scores[row][c], 2e-3, $"row {row}, class {c}");
+                Assert.AreEqual(expectedScores[row][c], scores[row][c], tolerance, $"row {row}, class {c}");
+            float[] ranked = expectedScores[row].OrderByDescending(v => v).ToArray();
+            if (ranked[0] - ranked[1] > 2 * tolerance)
+            {
+                Assert.AreEqual(expectedLabels[row], labels[row], $"row {row}");
+                decided++;
+            }
         }
+        Assert.IsGreaterThan(scores.Length / 2, decided, "too few rows with a clear label to compare");
     }
 
     [TestMethod]
