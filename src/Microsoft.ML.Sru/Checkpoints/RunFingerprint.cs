@@ -21,7 +21,7 @@ internal sealed class RunFingerprint
     public IReadOnlyList<(string Name, string Value)> Items => _items;
 
     /// <summary>The fingerprint of a run of <paramref name="options"/> over these data and this network.</summary>
-    public static RunFingerprint Of(RecurrentTrainerOptions options, TrainingPlan plan, NetworkSpec spec, TrainingSet training, TrainingSet? validation,
+    public static RunFingerprint Of(RecurrentTrainerOptions options, TrainingPlan plan, NetworkSpec spec, ITrainingData training, ITrainingData? validation,
         string optimizer, RecurrentModelParameters? initialModel)
     {
         static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
@@ -48,14 +48,20 @@ internal sealed class RunFingerprint
             (nameof(options.Initialization), options.Initialization.ToString()),
             ("optimizer", optimizer),
             ("training rows", Text(training.RowCount)),
-            ("training data (SHA-256 of the usable rows)", Hash(training, classLabels)),
+            ("training data (SHA-256 of the usable rows)", training.ContentHash(classLabels)),
             ("validation rows", validation is null ? "none" : Text(validation.RowCount)),
-            ("validation data (SHA-256 of the usable rows)", validation is null ? "none" : Hash(validation, classLabels)),
+            ("validation data (SHA-256 of the usable rows)", validation is null ? "none" : validation.ContentHash(classLabels)),
             ("initial model (SHA-256 of its weights)", initialModel is null ? "none" : Hash(initialModel)),
         };
         // Recorded for the newer tasks only, so that a multiclass run's checkpoints from before tasks existed still match.
         if (spec.Task != RecurrentTaskKind.MulticlassClassification)
             items.Add(("task", spec.Task.ToString()));
+        // Recorded for streamed runs only, so that in-memory runs' checkpoints from before streaming existed still match.
+        if (training.IsStreamed)
+        {
+            items.Add((nameof(options.DataLoading), "Streaming"));
+            items.Add((nameof(options.ShuffleBufferSize), Text(options.ShuffleBufferSize)));
+        }
         if (spec.Cell == RecurrentCellKind.Sru)
         {
             SruCellSpec cell = spec.SruCell;
@@ -111,24 +117,6 @@ internal sealed class RunFingerprint
         foreach (var (name, value) in theirs)
             differences.Add($"{name}: {value} in the checkpoint, not part of this run");
         return differences;
-    }
-
-    private static string Hash(TrainingSet set, bool classLabels)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Class labels as the Int32 indices they were held as before regression labels came: the same data, the same hash.
-        if (classLabels)
-            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Array.ConvertAll(set.Labels[..set.RowCount], label => (int)label).AsSpan()));
-        else
-            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Labels.AsSpan(0, set.RowCount)));
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Values.AsSpan()));
-        // Fixed-length rows hash as they did before rows of other lengths came.
-        if (!set.IsFixedLength)
-        {
-            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(set.Offsets));
-            hash.AppendData(set.Input.ToBytes());
-        }
-        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     private static string Hash(RecurrentModelParameters model)

@@ -13,12 +13,6 @@ internal sealed class InputScaling
     /// <summary>Scaled values are clipped to ± this: beyond it a value says "far out" and nothing more useful.</summary>
     public const float MaxNormalizedValue = 8f;
 
-    /// <summary>A position's range is floored at this share of the widest position's range.</summary>
-    private const double RangeFloorShare = 0.1;
-
-    /// <summary>Values further than this many standard deviations from the mean do not widen the range.</summary>
-    private const double OutlierSpreads = 6;
-
     private InputScaling(InputNormalization kind, float[] offsets, float[] factors)
     {
         Kind = kind;
@@ -44,68 +38,21 @@ internal sealed class InputScaling
 
     /// <summary>
     /// Fits the map on <paramref name="rows"/> rows of <paramref name="features"/> (row-major, each row whole steps of
-    /// <paramref name="stepSize"/> values). The range leaves out values more than <see cref="OutlierSpreads"/> standard
-    /// deviations from the mean, so that a few extreme rows cannot squash every other value towards zero.
+    /// <paramref name="stepSize"/> values). The range leaves out values more than six standard
+    /// deviations from the mean (<see cref="InputScalingFitter"/>), so that a few extreme rows cannot squash every other value towards zero.
     /// </summary>
     public static InputScaling Fit(InputNormalization kind, ReadOnlySpan<float> features, int rows, int stepSize)
     {
         if (kind == InputNormalization.None || rows == 0)
             return Identity(stepSize);
-        int groups = kind == InputNormalization.Global ? 1 : stepSize;
-        int Group(int i) => groups == 1 ? 0 : i % stepSize;
-
-        // Mean and standard deviation per group, in double, centred on each group's first value so that a large common
-        // offset costs no precision.
-        var count = new long[groups];
-        var sum = new double[groups];
-        var squares = new double[groups];
-        var pivot = new double[groups];
-        for (int g = 0; g < groups; g++)
-            pivot[g] = features[g];
-        for (int i = 0; i < features.Length; i++)
-        {
-            int g = Group(i);
-            double d = features[i] - pivot[g];
-            count[g]++;
-            sum[g] += d;
-            squares[g] += d * d;
-        }
-        var low = new double[groups];
-        var high = new double[groups];
-        var lowest = new double[groups];
-        var highest = new double[groups];
-        for (int g = 0; g < groups; g++)
-        {
-            double m = sum[g] / count[g];
-            double spread = Math.Sqrt(Math.Max(0, squares[g] / count[g] - m * m));
-            low[g] = pivot[g] + m - OutlierSpreads * spread;
-            high[g] = pivot[g] + m + OutlierSpreads * spread;
-            lowest[g] = double.PositiveInfinity;
-            highest[g] = double.NegativeInfinity;
-        }
-        for (int i = 0; i < features.Length; i++)
-        {
-            int g = Group(i);
-            double v = features[i];
-            if (v < low[g] || v > high[g])
-                continue;
-            lowest[g] = Math.Min(lowest[g], v);
-            highest[g] = Math.Max(highest[g], v);
-        }
-
-        double widest = Enumerable.Range(0, groups).Max(g => highest[g] - lowest[g]);
-        var offsets = new float[stepSize];
-        var factors = new float[stepSize];
-        for (int j = 0; j < stepSize; j++)
-        {
-            int g = groups == 1 ? 0 : j;
-            offsets[j] = (float)lowest[g];
-            // Every position constant: shifting alone is all there is to do.
-            double range = Math.Max(highest[g] - lowest[g], RangeFloorShare * widest);
-            factors[j] = range > 0 && double.IsFinite(1 / range) ? (float)(1 / range) : 1f;
-        }
-        return new InputScaling(kind, offsets, factors);
+        var fitter = new InputScalingFitter(kind, stepSize);
+        fitter.AddMoments(features);
+        fitter.AddRange(features);
+        return fitter.Finish();
     }
+
+    /// <summary>A map of these positions' offsets and factors (<see cref="InputScalingFitter"/>'s result).</summary>
+    internal static InputScaling Create(InputNormalization kind, float[] offsets, float[] factors) => new(kind, offsets, factors);
 
     /// <summary>Applies the map in place to whole rows of steps.</summary>
     public void Apply(Span<float> features)

@@ -87,6 +87,21 @@ public static class Defaults
     /// <summary>Default of <see cref="RecurrentTrainerOptions.FallbackToCpu"/>.</summary>
     public const bool FallbackToCpu = false;
 
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.DataLoading"/>.</summary>
+    public const DataLoading DataLoading = Sru.DataLoading.Auto;
+
+    /// <summary>
+    /// <see cref="Sru.DataLoading.Auto"/> streams training rows holding more feature values than this: 2²⁸ Single values,
+    /// 1 GiB (342,000 MNIST rows), so that the copy in memory stays a modest share of a machine's RAM.
+    /// </summary>
+    public const long InMemoryMaxValues = 1L << 28;
+
+    /// <summary>
+    /// Default of <see cref="RecurrentTrainerOptions.ShuffleBufferSize"/>: 16,384 rows, 51 MB of MNIST rows, large
+    /// enough to mix data that is not sorted.
+    /// </summary>
+    public const int ShuffleBufferSize = 16_384;
+
     /// <summary>Default of <see cref="RecurrentTrainerOptions.CheckpointEveryNSteps"/>: once per epoch.</summary>
     public const int CheckpointEveryNSteps = 0;
 

@@ -14,7 +14,7 @@ internal static class HeldOutEvaluation
     /// <summary>Rows per forward pass: large enough to keep the matrix products efficient, small enough to keep memory flat.</summary>
     private const int BatchRows = 512;
 
-    public static (double Loss, double? Accuracy) Evaluate(IHost host, SequenceClassifier network, TrainingSet set, Device device, CancellationToken cancellation)
+    public static (double Loss, double? Accuracy) Evaluate(IHost host, SequenceClassifier network, ITrainingData set, Device device, CancellationToken cancellation)
     {
         bool wasTraining = network.training;
         network.eval();
@@ -22,21 +22,15 @@ internal static class HeldOutEvaluation
         try
         {
             using var noGrad = no_grad();
-            int[] rows = new int[Math.Min(BatchRows, set.RowCount)];
             double lossSum = 0;
             long correct = 0;
-            for (int start = 0; start < set.RowCount; start += BatchRows)
+            foreach (TrainingBatch batch in set.InOrder(BatchRows))
             {
                 host.CheckAlive();
                 cancellation.ThrowIfCancellationRequested();
-                int count = Math.Min(BatchRows, set.RowCount - start);
-                for (int i = 0; i < count; i++)
-                    rows[i] = start + i;
-                var (features, lengths, steps) = set.Gather(rows.AsSpan(0, count));
-                float[] labels = set.GatherLabels(rows.AsSpan(0, count));
                 using var scope = NewDisposeScope();
-                Tensor logits = network.Forward(tensor(features, new long[] { count, (long)steps * set.Input.ValuesPerStep }, device: device), lengths);
-                Tensor y = task.LabelTensor(labels, device);
+                Tensor logits = network.Forward(tensor(batch.Features, new long[] { batch.Rows, (long)batch.Steps * set.Input.ValuesPerStep }, device: device), batch.Lengths);
+                Tensor y = task.LabelTensor(batch.Labels, device);
                 lossSum += task.Loss(logits, y, nn.Reduction.Sum).item<float>();
                 correct += task.Correct(logits, y);
             }

@@ -22,7 +22,16 @@ internal sealed record LabelStandardization(double Mean, double StandardDeviatio
         double squares = 0;
         foreach (float label in labels)
             squares += (label - mean) * (label - mean);
-        double std = Math.Sqrt(squares / Math.Max(1, labels.Length));
+        return FromSums(mean, squares, labels.Length);
+    }
+
+    /// <summary>
+    /// From the labels' mean and their summed squared deviations from it (summed in the rows' order, as <see cref="Fit"/>
+    /// does, for streamed rows).
+    /// </summary>
+    public static LabelStandardization FromSums(double mean, double squaredDeviations, long count)
+    {
+        double std = Math.Sqrt(squaredDeviations / Math.Max(1, count));
         return new LabelStandardization(mean, std > 1e-12 && double.IsFinite(std) ? std : 1);
     }
 
@@ -30,8 +39,11 @@ internal sealed record LabelStandardization(double Mean, double StandardDeviatio
     public void Apply(Span<float> labels)
     {
         for (int i = 0; i < labels.Length; i++)
-            labels[i] = (float)((labels[i] - Mean) / StandardDeviation);
+            labels[i] = Standardize(labels[i]);
     }
+
+    /// <summary>One label standardized.</summary>
+    public float Standardize(float label) => (float)((label - Mean) / StandardDeviation);
 
     /// <summary>Makes a network that predicts in the label's units predict standardized labels (continued training).</summary>
     public void ToStandardized(SequenceClassifier network) =>

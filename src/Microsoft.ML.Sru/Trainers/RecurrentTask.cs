@@ -75,6 +75,6 @@ internal abstract class RecurrentTask
     public abstract ISingleFeaturePredictionTransformer<RecurrentModelParameters> CreateRowScorer(IHostEnvironment env, RecurrentModelParameters model,
         DataViewSchema trainSchema, string featureColumn, string labelColumn);
 
-    /// <summary>How the labels are rescaled for training (regression); null where they are not.</summary>
-    public virtual LabelStandardization? FitLabelScaling(TrainingSet set) => null;
+    /// <summary>Whether the labels are standardized for training (<see cref="LabelStandardization"/>, regression).</summary>
+    public virtual bool StandardizesLabels => false;
 }

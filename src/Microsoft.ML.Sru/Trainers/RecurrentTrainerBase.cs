@@ -210,36 +210,30 @@ public abstract class RecurrentTrainerBase
         }
 
         using IChannel ch = Host.Start("Training");
-        TrainingSet set = TrainingSet.Read(Host, _task, labelColumn, featureColumn, data.Data, classCount, input);
+        ITrainingData set = TrainingDataLoading.ReadTraining(Host, ch, _options, _task, labelColumn, featureColumn, data.Data, classCount, input,
+            initialModel is null ? FittedNormalization(input) : InputNormalization.None);
         spec = spec with { EmbeddingRows = set.Input.EmbeddingRows };
         WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
         if (set.RowCount == 0)
             throw new InvalidOperationException($"No training rows: the data has no row with a valid label in '{labelColumn.Name}' and finite features in '{featureColumn.Name}'.");
-        TrainingSet? validation = null;
+        ITrainingData? validation = null;
         if (validationData is not null)
         {
-            validation = TrainingSet.ReadValidation(Host, _task, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
+            validation = TrainingDataLoading.ReadValidation(Host, _task, validationLabel!.Value, validationFeatures!.Value, validationData.Data, set);
             WarnAboutSkippedRows(ch, validation, validationLabel.Value, validationFeatures.Value, "validation ");
             if (validation.RowCount == 0)
                 throw new InvalidOperationException($"No validation rows: the validation set has no row with a valid label in '{validationLabel.Value.Name}' and finite features in '{validationFeatures.Value.Name}'.");
         }
 
         // Continued training keeps the scaling the initial model's weights were trained for.
-        // Tokens are embedding rows, not values: there is nothing to rescale.
-        InputScaling scaling = initialModel?.InputScaling ?? InputScaling.Fit(
-            set.Input.Kind == SequenceInputKind.Tokens ? InputNormalization.None : _options.InputNormalization, set.Values, set.RowCount, spec.StepSize);
-        set.Scale(scaling);
-        validation?.Scale(scaling);
+        var (fitted, labelScaling) = set.FitStatistics(initialModel is null ? FittedNormalization(set.Input) : InputNormalization.None, _task.StandardizesLabels);
+        InputScaling scaling = initialModel?.InputScaling ?? fitted;
+        set.Scale(scaling, labelScaling);
+        validation?.Scale(scaling, labelScaling);
         if (!scaling.IsIdentity)
             ch.Info("Input normalization {0}: fitted on {1} training rows, stored in the model.", scaling.Kind, set.RowCount);
-        LabelStandardization? labelScaling = _task.FitLabelScaling(set);
         if (labelScaling is not null)
-        {
-            labelScaling.Apply(set.Labels.AsSpan(0, set.RowCount));
-            if (validation is not null)
-                labelScaling.Apply(validation.Labels.AsSpan(0, validation.RowCount));
             ch.Info("Label '{0}' standardized for training ({1}); the model predicts in the label's units.", labelColumn.Name, labelScaling);
-        }
 
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
@@ -276,16 +270,21 @@ public abstract class RecurrentTrainerBase
         }
     }
 
-    private void WarnAboutSkippedRows(IChannel ch, TrainingSet set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
+    /// <summary>The input scaling fitted on the training rows: none for tokens, which are embedding rows, not values.</summary>
+    private InputNormalization FittedNormalization(SequenceInput input) =>
+        input.Kind == SequenceInputKind.Tokens ? InputNormalization.None : _options.InputNormalization;
+
+    private void WarnAboutSkippedRows(IChannel ch, ITrainingData set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
     {
-        if (set.SkippedMissingLabel > 0)
-            ch.Warning("Skipped {0} {1}rows with {2} in column '{3}'.", set.SkippedMissingLabel, which, _task.SkippedLabel, labelColumn.Name);
-        if (set.SkippedNonFiniteFeatures > 0)
-            ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", set.SkippedNonFiniteFeatures, which, featureColumn.Name);
-        if (set.SkippedEmpty > 0)
-            ch.Warning("Skipped {0} {1}rows with no values in column '{2}'.", set.SkippedEmpty, which, featureColumn.Name);
-        if (set.Truncated > 0)
-            ch.Info("{0} {1}rows of column '{2}' are longer than MaxSequenceLength = {3} steps: their last {3} steps are kept.", set.Truncated, which, featureColumn.Name, set.Input.MaxSteps);
+        SkippedRows skipped = set.Skipped;
+        if (skipped.MissingLabel > 0)
+            ch.Warning("Skipped {0} {1}rows with {2} in column '{3}'.", skipped.MissingLabel, which, _task.SkippedLabel, labelColumn.Name);
+        if (skipped.NonFiniteFeatures > 0)
+            ch.Warning("Skipped {0} {1}rows with NaN or infinite values in column '{2}'.", skipped.NonFiniteFeatures, which, featureColumn.Name);
+        if (skipped.Empty > 0)
+            ch.Warning("Skipped {0} {1}rows with no values in column '{2}'.", skipped.Empty, which, featureColumn.Name);
+        if (skipped.Truncated > 0)
+            ch.Info("{0} {1}rows of column '{2}' are longer than MaxSequenceLength = {3} steps: their last {3} steps are kept.", skipped.Truncated, which, featureColumn.Name, set.Input.MaxSteps);
     }
 
     /// <summary>How the options read the feature column; throws <see cref="ArgumentOutOfRangeException"/> naming it when its type does not fit.</summary>

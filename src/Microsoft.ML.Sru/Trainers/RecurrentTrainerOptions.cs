@@ -199,6 +199,22 @@ public abstract partial class RecurrentTrainerOptions
     public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
+    /// Whether the training and validation rows are held in memory or read through a cursor each epoch (streamed, for
+    /// data larger than memory). Default <see cref="Defaults.DataLoading"/>: in memory up to
+    /// <see cref="Defaults.InMemoryMaxValues"/> feature values, streamed beyond (the validation set as the training set).
+    /// Streamed rows are shuffled within <see cref="ShuffleBufferSize"/> rows, so a streamed model differs from an in-memory
+    /// one of the same seed; each is reproducible under its seed.
+    /// </summary>
+    public DataLoading DataLoading { get; set; } = Defaults.DataLoading;
+
+    /// <summary>
+    /// With streamed data (<see cref="DataLoading"/>): the rows the epoch's shuffle holds at once; a row goes out at
+    /// random from them as the next comes in. Larger mixes data further (sorted data needs one as large as the data), at
+    /// the cost of memory: this many rows. Default <see cref="Defaults.ShuffleBufferSize"/>. Range 1 to 100,000,000.
+    /// </summary>
+    public int ShuffleBufferSize { get; set; } = Defaults.ShuffleBufferSize;
+
+    /// <summary>
     /// A folder for training checkpoints: the run's complete state (weights, the optimizer's moments and step count, the
     /// position in the learning-rate schedule and in the shuffled epoch, early-stopping bookkeeping), written atomically
     /// after every epoch and every <see cref="CheckpointEveryNSteps"/> steps, the last <see cref="KeepCheckpoints"/> kept.
@@ -269,6 +285,9 @@ public abstract partial class RecurrentTrainerOptions
         CheckRange(WarmupSteps, 0, 100_000_000, nameof(WarmupSteps));
         if (!(WeightDecay >= 0 && WeightDecay <= 1))
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be between 0 and 1 (0 turns it off).");
+        if (!Enum.IsDefined(DataLoading))
+            throw new ArgumentOutOfRangeException(nameof(DataLoading), DataLoading, $"DataLoading must be one of {string.Join(", ", Enum.GetNames<DataLoading>())}.");
+        CheckRange(ShuffleBufferSize, 1, 100_000_000, nameof(ShuffleBufferSize));
         CheckRange(CheckpointEveryNSteps, 0, 1_000_000_000, nameof(CheckpointEveryNSteps));
         CheckRange(KeepCheckpoints, 1, 1000, nameof(KeepCheckpoints));
         if (CheckpointDirectory is not null)

@@ -72,5 +72,5 @@ internal sealed class RegressionTask : RecurrentTask
         DataViewSchema trainSchema, string featureColumn, string labelColumn) =>
         new RegressionPredictionTransformer<RecurrentModelParameters>(env, model, trainSchema, featureColumn);
 
-    public override LabelStandardization FitLabelScaling(TrainingSet set) => LabelStandardization.Fit(set.Labels.AsSpan(0, set.RowCount));
+    public override bool StandardizesLabels => true;
 }

@@ -46,7 +46,7 @@ internal sealed class TrainingLoop
     /// checkpoints and continues from the newest one of the same run (<paramref name="initialModel"/>, the model training
     /// started from, is part of what must match).
     /// </summary>
-    public void Run(SequenceClassifier network, TrainingSet set, TrainingSet? validation = null, RecurrentModelParameters? initialModel = null)
+    public void Run(SequenceClassifier network, ITrainingData set, ITrainingData? validation = null, RecurrentModelParameters? initialModel = null)
     {
         network.train();
         RecurrentTask task = RecurrentTask.For(network.Spec.Task);
@@ -63,10 +63,11 @@ internal sealed class TrainingLoop
 
         if (_options.TuneNativeAllocator && !Runtime.NativeMemory.TuneAllocatorForTraining())
             _channel.Warning("TuneNativeAllocator has no effect here: it needs Linux with glibc's mallopt.");
-        _channel.Info("Training {0} on {1} rows: {2}{3} steps of {4}, {5}, {6} epochs of {7} steps{8}.",
+        _channel.Info("Training {0} on {1} {9}rows: {2}{3} steps of {4}, {5}, {6} epochs of {7} steps{8}.",
             network.Spec.Cell.ToString().ToUpperInvariant(), set.RowCount, set.IsFixedLength ? "" : "up to ", network.Spec.SequenceLength,
             set.Input.Kind == SequenceInputKind.Tokens ? $"one token ({set.Input.Vocabulary.Length} known, embedded in {network.Spec.StepSize} values)" : $"{network.Spec.StepSize} values",
-            task.HasAccuracy ? $"{set.ClassCount} classes" : "regression", _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows");
+            task.HasAccuracy ? $"{set.ClassCount} classes" : "regression", _plan.Epochs, stepsPerEpoch, validation is null ? "" : $", validating on {validation.RowCount} rows",
+            set.IsStreamed ? "streamed " : "");
 
         using CheckpointStore? checkpoints = _options.CheckpointDirectory is { } directory ? new CheckpointStore(directory, _options.KeepCheckpoints, _channel) : null;
         RunFingerprint? fingerprint = null;
@@ -82,11 +83,8 @@ internal sealed class TrainingLoop
 
         _stepsBefore = (long)(state.Epoch - 1) * stepsPerEpoch + state.StepsDone;
 
-        // The shuffle's generator and order after the shuffles the run has done: a resumed run's rest of the epoch is the same.
-        var random = new Random(state.Seed);
-        var batches = new EpochBatches(set, _options.BatchSize);
-        for (int i = 0; i < state.ShufflesDone; i++)
-            batches.Shuffle(random);
+        // Each epoch's batches depend on the run's seed and the epoch only: a resumed run's rest of the epoch is the same.
+        IEpochBatches epochs = set.OpenEpochs(state.Seed, _options.BatchSize);
 
         var total = Stopwatch.StartNew();
         long totalSteps = (long)stepsPerEpoch * _plan.Epochs;
@@ -95,27 +93,25 @@ internal sealed class TrainingLoop
             int epoch = state.Epoch;
             var clock = Stopwatch.StartNew();
             if (state.StepsDone == 0)
-            {
                 state.BeginEpoch();
-                batches.Shuffle(random);
-            }
+            using IEnumerator<TrainingBatch> batches = epochs.Epoch(epoch, state.StepsDone).GetEnumerator();
             for (int step = state.StepsDone; step < stepsPerEpoch; step++)
             {
                 // Stops between batches when the host (MLContext) is cancelled.
                 _host.CheckAlive();
                 _options.CancellationToken.ThrowIfCancellationRequested();
-                ReadOnlySpan<int> batchRows = batches.Rows(step);
-                int rows = batchRows.Length;
-                var (features, lengths, steps) = set.Gather(batchRows);
-                float[] labels = set.GatherLabels(batchRows);
+                if (!batches.MoveNext())
+                    throw new InvalidOperationException($"Epoch {epoch} of the training data ended after {step} of its {stepsPerEpoch} batches.");
+                TrainingBatch batch = batches.Current;
+                int rows = batch.Rows;
                 long globalStep = (long)(epoch - 1) * stepsPerEpoch + step;
                 learningRate = schedule.RateAt(globalStep);
                 update.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
-                Tensor x = tensor(features, new long[] { rows, (long)steps * set.Input.ValuesPerStep }, device: _device);
-                Tensor y = task.LabelTensor(labels, _device);
-                Tensor logits = network.Forward(x, lengths);
+                Tensor x = tensor(batch.Features, new long[] { rows, (long)batch.Steps * set.Input.ValuesPerStep }, device: _device);
+                Tensor y = task.LabelTensor(batch.Labels, _device);
+                Tensor logits = network.Forward(x, batch.Lengths);
                 Tensor loss = task.Loss(logits, y);
                 update.ZeroGradients();
                 loss.backward();
@@ -148,6 +144,11 @@ internal sealed class TrainingLoop
                 if (checkpoints is not null && _options.CheckpointEveryNSteps > 0 && (globalStep + 1) % _options.CheckpointEveryNSteps == 0 && step + 1 < stepsPerEpoch)
                     checkpoints.Write(globalStep + 1, () => TrainingCheckpoint.Serialize(fingerprint!, state, network, update, best));
             }
+
+            // A streamed epoch's reader ends here, and any error of its read (rows that changed since the first read) surfaces.
+            if (batches.MoveNext())
+                throw new InvalidOperationException($"Epoch {epoch} of the training data has more than its {stepsPerEpoch} batches.");
+            batches.Dispose();
 
             // The loss is checked every step, but the last step's update is only seen here: a model must never come
             // out of training with NaN or infinite weights.

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
@@ -9,9 +11,9 @@ namespace Microsoft.ML.Sru.Trainers;
 /// The training rows copied once into flat arrays, so that every epoch can shuffle and batch them
 /// without going back to the IDataView: each row's steps as <see cref="SequenceInput"/> reads them, one row after another.
 /// Rows with a missing label (a NaN or infinite one for regression), non-finite features or no steps are skipped and
-/// counted, never trained on. The task reads the label (<see cref="RecurrentTask"/>).
+/// counted, never trained on (<see cref="TrainingRowCursor"/>). The task reads the label (<see cref="RecurrentTask"/>).
 /// </summary>
-internal sealed class TrainingSet
+internal sealed class TrainingSet : ITrainingData
 {
     private readonly long[]? _offsets;
 
@@ -44,14 +46,9 @@ internal sealed class TrainingSet
     /// <summary>Each row's start in <see cref="Values"/> and, last, the end: null for fixed-length rows.</summary>
     public ReadOnlySpan<long> Offsets => _offsets;
 
-    public long SkippedMissingLabel { get; private set; }
+    public bool IsStreamed => false;
 
-    public long SkippedNonFiniteFeatures { get; private set; }
-
-    public long SkippedEmpty { get; private set; }
-
-    /// <summary>Rows longer than <see cref="SequenceInput.MaxSteps"/> whose first steps were cut.</summary>
-    public long Truncated { get; private set; }
+    public SkippedRows Skipped { get; private init; } = new(0, 0, 0, 0);
 
     /// <summary>Row <paramref name="row"/>'s length in steps.</summary>
     public int StepsOf(int row) => _offsets is null ? Input.MaxSteps : (int)((_offsets[row + 1] - _offsets[row]) / Input.ValuesPerStep);
@@ -63,11 +60,22 @@ internal sealed class TrainingSet
     /// </summary>
     public static TrainingSet Read(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int classCount, SequenceInput input)
-    {
-        if (input.Kind == SequenceInputKind.Tokens && input.Vocabulary.Length == 0)
-            input = input.WithVocabulary(CollectKeys(host, task, labelColumn, featureColumn, data, classCount));
-        return ReadRows(host, task, labelColumn, featureColumn, data, classCount, input);
-    }
+        => ReadRows(host, task, labelColumn, featureColumn, data, classCount, WithVocabulary(host, task, labelColumn, featureColumn, data, classCount, input), long.MaxValue)!;
+
+    /// <summary>
+    /// Reads the rows as <see cref="Read"/> does, or returns null as soon as they hold more than <paramref name="maxValues"/>
+    /// values (the caller streams them instead). <paramref name="input"/> must have its vocabulary (<see cref="WithVocabulary"/>).
+    /// </summary>
+    public static TrainingSet? ReadWithin(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        int classCount, SequenceInput input, long maxValues)
+        => ReadRows(host, task, labelColumn, featureColumn, data, classCount, input, maxValues);
+
+    /// <summary>A token input with the vocabulary of the rows that will be trained on; any other input as it is.</summary>
+    public static SequenceInput WithVocabulary(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        int classCount, SequenceInput input)
+        => input.Kind == SequenceInputKind.Tokens && input.Vocabulary.Length == 0
+            ? input.WithVocabulary(CollectKeys(host, task, labelColumn, featureColumn, data, classCount))
+            : input;
 
     /// <summary>Checks the label column and returns the class count the network stores; throws <see cref="ArgumentOutOfRangeException"/> naming the column.</summary>
     public static int CheckLabel(RecurrentTask task, DataViewSchema.Column labelColumn, int maxClasses) => task.ClassCount(labelColumn, maxClasses);
@@ -93,16 +101,49 @@ internal sealed class TrainingSet
     /// <summary>Reads a validation set whose columns <see cref="CheckValidationColumns"/> accepted, as <paramref name="training"/> was read (its vocabulary too).</summary>
     public static TrainingSet ReadValidation(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         TrainingSet training)
-        => ReadRows(host, task, labelColumn, featureColumn, data, training.ClassCount, training.Input);
+        => ReadRows(host, task, labelColumn, featureColumn, data, training.ClassCount, training.Input, long.MaxValue)!;
 
-    /// <summary>Rescales every row in place (see <see cref="InputScaling"/>).</summary>
-    public void Scale(InputScaling scaling) => scaling.Apply(Values);
+    public (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, bool standardizeLabels) =>
+        (InputScaling.Fit(kind, Values, RowCount, Input.ValuesPerStep), standardizeLabels ? LabelStandardization.Fit(Labels.AsSpan(0, RowCount)) : null);
+
+    /// <summary>Rescales every row and label in place.</summary>
+    public void Scale(InputScaling scaling, LabelStandardization? labels)
+    {
+        scaling.Apply(Values);
+        labels?.Apply(Labels.AsSpan(0, RowCount));
+    }
+
+    public IEpochBatches OpenEpochs(int seed, int batchSize) => new EpochBatches(this, batchSize, seed);
+
+    public IEnumerable<TrainingBatch> InOrder(int batchRows)
+    {
+        for (int start = 0; start < RowCount; start += batchRows)
+            yield return Gather(Enumerable.Range(start, Math.Min(batchRows, RowCount - start)).ToArray());
+    }
+
+    public string ContentHash(bool classLabels)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        // Class labels as the Int32 indices they were held as before regression labels came: the same data, the same hash.
+        if (classLabels)
+            hash.AppendData(MemoryMarshal.AsBytes(Array.ConvertAll(Labels[..RowCount], label => (int)label).AsSpan()));
+        else
+            hash.AppendData(MemoryMarshal.AsBytes(Labels.AsSpan(0, RowCount)));
+        hash.AppendData(MemoryMarshal.AsBytes(Values.AsSpan()));
+        // Fixed-length rows hash as they did before rows of other lengths came.
+        if (!IsFixedLength)
+        {
+            hash.AppendData(MemoryMarshal.AsBytes(Offsets));
+            hash.AppendData(Input.ToBytes());
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 
     /// <summary>
     /// The rows <paramref name="rows"/> (indices into this set) as a batch: features [B, T·W] padded at the end with zeros to
     /// the longest row's T steps, and each row's length in steps (null when the rows are fixed-length, all T steps).
     /// </summary>
-    public (float[] Features, int[]? Lengths, int Steps) Gather(ReadOnlySpan<int> rows)
+    public TrainingBatch Gather(ReadOnlySpan<int> rows)
     {
         int width = Input.ValuesPerStep;
         if (_offsets is null)
@@ -111,7 +152,7 @@ internal sealed class TrainingSet
             var fixedRows = new float[rows.Length * featureCount];
             for (int i = 0; i < rows.Length; i++)
                 Array.Copy(Values, (long)rows[i] * featureCount, fixedRows, (long)i * featureCount, featureCount);
-            return (fixedRows, null, Input.MaxSteps);
+            return new TrainingBatch(fixedRows, null, Input.MaxSteps, GatherLabels(rows));
         }
         var lengths = new int[rows.Length];
         int steps = 0;
@@ -127,11 +168,11 @@ internal sealed class TrainingSet
             long start = _offsets[rows[i]];
             Array.Copy(Values, start, features, i * rowWidth, _offsets[rows[i] + 1] - start);
         }
-        return (features, lengths, steps);
+        return new TrainingBatch(features, lengths, steps, GatherLabels(rows));
     }
 
     /// <summary>The labels of <paramref name="rows"/>, in their order.</summary>
-    public float[] GatherLabels(ReadOnlySpan<int> rows)
+    private float[] GatherLabels(ReadOnlySpan<int> rows)
     {
         var labels = new float[rows.Length];
         for (int i = 0; i < rows.Length; i++)
@@ -167,8 +208,8 @@ internal sealed class TrainingSet
     private static InvalidOperationException TooManyTokens(DataViewSchema.Column featureColumn) => new(string.Create(CultureInfo.InvariantCulture,
         $"Feature column '{featureColumn.Name}' holds more than {SequenceInput.MaxVocabulary:N0} distinct tokens, more than a model embeds; keep the frequent ones, e.g. MapValueToKey(maximumNumberOfKeys: 100000)."));
 
-    private static TrainingSet ReadRows(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
-        int classCount, SequenceInput input)
+    private static TrainingSet? ReadRows(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
+        int classCount, SequenceInput input, long maxValues)
     {
         // The row count a view reports is a hint for sizing, never trusted for one large allocation.
         long? knownRows = data.GetRowCount();
@@ -178,55 +219,22 @@ internal sealed class TrainingSet
         var labels = new List<float>(capacity);
         var offsets = fixedLength ? null : new List<long>(capacity) { 0 };
         // Values are gathered in blocks so that an unknown row count never needs a resize of one huge array.
-        var values = new BlockBuffer(Math.Clamp((long)capacity * fixedCount, 1 << 12, 1 << 24));
-        long missing = 0, nonFinite = 0, empty = 0, truncated = 0;
+        var values = new BlockBuffer(Math.Clamp(Math.Min((long)capacity * fixedCount, maxValues), 1 << 12, 1 << 24));
 
-        using (var cursor = data.GetRowCursor(new[] { labelColumn, featureColumn }))
+        using var rows = new TrainingRowCursor(host, task, labelColumn, featureColumn, data, classCount, input);
+        while (rows.MoveNext())
         {
-            LabelReader readLabel = task.CreateLabelReader(cursor, labelColumn, classCount);
-            SequenceRowReader reader = input.CreateReader(cursor, featureColumn);
-            while (cursor.MoveNext())
-            {
-                host.CheckAlive();
-                if (!readLabel(out float label))
-                {
-                    missing++;
-                    continue;
-                }
-                SequenceRowStatus status = reader.Read();
-                if (fixedLength && reader.RowLength != fixedCount)
-                    throw new InvalidOperationException(
-                        $"Feature column '{featureColumn.Name}' is declared as {fixedCount} values, but row {cursor.Position} has {reader.RowLength}: the data view is inconsistent.");
-                switch (status)
-                {
-                    case SequenceRowStatus.PartialStep:
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                            $"Row {cursor.Position} of feature column '{featureColumn.Name}' has {reader.RowLength} values, not whole steps of StepSize = {input.ValuesPerStep}."));
-                    case SequenceRowStatus.Empty:
-                        empty++;
-                        continue;
-                    case SequenceRowStatus.NonFinite:
-                        nonFinite++;
-                        continue;
-                }
-                if (values.Count + reader.Values.Length > Array.MaxLength)
-                    throw new InvalidOperationException(
-                        string.Create(CultureInfo.InvariantCulture, $"The training data has more than {Array.MaxLength:N0} values in '{featureColumn.Name}' in its {labels.Count:N0} usable rows, more than one array can hold; train on a sample."));
-                if (reader.Truncated)
-                    truncated++;
-                values.Add(reader.Values);
-                labels.Add(label);
-                offsets?.Add(values.Count);
-            }
+            if (values.Count + rows.Values.Length > maxValues)
+                return null;
+            if (values.Count + rows.Values.Length > Array.MaxLength)
+                throw new InvalidOperationException(
+                    string.Create(CultureInfo.InvariantCulture, $"The training data has more than {Array.MaxLength:N0} values in '{featureColumn.Name}' in its {labels.Count:N0} usable rows, more than one array can hold; set DataLoading = Streaming."));
+            values.Add(rows.Values);
+            labels.Add(rows.Label);
+            offsets?.Add(values.Count);
         }
 
-        return new TrainingSet(input, values.ToArray(), offsets?.ToArray(), labels.ToArray(), labels.Count, classCount)
-        {
-            SkippedMissingLabel = missing,
-            SkippedNonFiniteFeatures = nonFinite,
-            SkippedEmpty = empty,
-            Truncated = truncated,
-        };
+        return new TrainingSet(input, values.ToArray(), offsets?.ToArray(), labels.ToArray(), labels.Count, classCount) { Skipped = rows.Skipped };
     }
 
     /// <summary>Floats appended in blocks, copied once into one array at the end.</summary>
