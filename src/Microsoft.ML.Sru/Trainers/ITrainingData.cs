@@ -26,10 +26,11 @@ internal interface ITrainingData
     SkippedRows Skipped { get; }
 
     /// <summary>
-    /// Fits the input scaling of <paramref name="kind"/> on the rows, and the label standardization when
-    /// <paramref name="standardizeLabels"/> (null otherwise), both before any <see cref="Scale"/>.
+    /// Fits the input scaling of <paramref name="kind"/> on the rows, for a network reading <paramref name="stepSize"/>
+    /// values a step, and the label standardization when <paramref name="standardizeLabels"/> (null otherwise), both
+    /// before any <see cref="Scale"/>.
     /// </summary>
-    (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, bool standardizeLabels);
+    (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, int stepSize, bool standardizeLabels);
 
     /// <summary>Rescales every row's values (see <see cref="InputScaling"/>) and, if given, standardizes every label.</summary>
     void Scale(InputScaling scaling, LabelStandardization? labels);

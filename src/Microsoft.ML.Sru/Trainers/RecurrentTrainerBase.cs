@@ -226,7 +226,7 @@ public abstract class RecurrentTrainerBase
         }
 
         // Continued training keeps the scaling the initial model's weights were trained for.
-        var (fitted, labelScaling) = set.FitStatistics(initialModel is null ? FittedNormalization(set.Input) : InputNormalization.None, _task.StandardizesLabels);
+        var (fitted, labelScaling) = set.FitStatistics(initialModel is null ? FittedNormalization(set.Input) : InputNormalization.None, spec.StepSize, _task.StandardizesLabels);
         InputScaling scaling = initialModel?.InputScaling ?? fitted;
         set.Scale(scaling, labelScaling);
         validation?.Scale(scaling, labelScaling);

@@ -104,18 +104,18 @@ internal sealed class StreamedTrainingSet : ITrainingData
         ITrainingData training)
         => Open(host, task, labelColumn, featureColumn, data, training.ClassCount, training.Input, 1, InputNormalization.None);
 
-    public (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, bool standardizeLabels)
+    public (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, int stepSize, bool standardizeLabels)
     {
         InputScalingFitter fitter = _moments;
         if (kind != InputNormalization.None && _moments.Kind != kind)
         {
             // Only when asked for another kind than the first read gathered.
-            fitter = new InputScalingFitter(kind, Input.ValuesPerStep);
+            fitter = new InputScalingFitter(kind, stepSize);
             ReadAll((values, _) => fitter.AddMoments(values));
         }
         else if (kind == InputNormalization.None)
         {
-            fitter = new InputScalingFitter(InputNormalization.None, Input.ValuesPerStep);
+            fitter = new InputScalingFitter(InputNormalization.None, stepSize);
         }
         double mean = _labelSum / Math.Max(1, RowCount), squares = 0;
         if (fitter.NeedsRows || standardizeLabels)

@@ -103,8 +103,8 @@ internal sealed class TrainingSet : ITrainingData
         TrainingSet training)
         => ReadRows(host, task, labelColumn, featureColumn, data, training.ClassCount, training.Input, long.MaxValue)!;
 
-    public (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, bool standardizeLabels) =>
-        (InputScaling.Fit(kind, Values, RowCount, Input.ValuesPerStep), standardizeLabels ? LabelStandardization.Fit(Labels.AsSpan(0, RowCount)) : null);
+    public (InputScaling Scaling, LabelStandardization? Labels) FitStatistics(InputNormalization kind, int stepSize, bool standardizeLabels) =>
+        (InputScaling.Fit(kind, Values, RowCount, stepSize), standardizeLabels ? LabelStandardization.Fit(Labels.AsSpan(0, RowCount)) : null);
 
     /// <summary>Rescales every row and label in place.</summary>
     public void Scale(InputScaling scaling, LabelStandardization? labels)

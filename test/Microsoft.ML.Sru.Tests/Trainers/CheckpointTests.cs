@@ -16,7 +16,7 @@ namespace Microsoft.ML.Sru.Tests.Trainers;
 public sealed class CheckpointTests
 {
     /// <summary>200 rows in batches of 32: 7 steps an epoch, the last of 8 rows.</summary>
-    private const int Rows = 200, StepsPerEpoch = 7, Seed = 5;
+    internal const int Rows = 200, StepsPerEpoch = 7, Seed = 5;
 
     [TestMethod]
     [DataRow("sru", new[] { 3 })]
@@ -60,6 +60,32 @@ public sealed class CheckpointTests
         Assert.AreEqual(epochs[^1].Epoch, resumedEpochs[^1].Epoch, "stopped early after the same epoch");
         CollectionAssert.AreEqual(epochs.Where(e => e.Epoch > stopAfterSteps[^1] / StepsPerEpoch).Select(e => e.ValidationLoss).ToList(),
             resumedEpochs.Select(e => e.ValidationLoss).ToList(), "the epochs after the resume validate the same");
+    }
+
+    [TestMethod]
+    [DataRow(new[] { 3 }, false)]
+    [DataRow(new[] { 9, 16 }, false)]
+    [DataRow(new[] { 8, 19 }, true)]
+    public void A_streamed_run_stopped_and_resumed_ends_with_the_weights_of_an_uninterrupted_streamed_run(int[] stopAfterSteps, bool validate)
+    {
+        // Each epoch's shuffle depends on the seed and the epoch only, so a resumed epoch reads its first batches again and trains on the rest.
+        static void Streamed(RecurrentTrainerOptions options)
+        {
+            options.DataLoading = DataLoading.Streaming;
+            options.ShuffleBufferSize = 40;
+        }
+        byte[] uninterrupted = Weights(Train("sru", checkpoints: null, validate: validate, configure: Streamed));
+        byte[] inMemory = Weights(Train("sru", checkpoints: null, validate: validate));
+        string directory = NewDirectory();
+
+        foreach (int stop in stopAfterSteps)
+            Assert.ThrowsExactly<OperationCanceledException>(() => Train("sru", directory, stopAfterStep: stop, validate: validate, configure: Streamed), $"stopped after step {stop}");
+        var refused = Assert.ThrowsExactly<CheckpointMismatchException>(() => Train("sru", directory, validate: validate), "an in-memory run does not take a streamed run's checkpoint");
+        byte[] resumed = Weights(Train("sru", directory, validate: validate, configure: Streamed));
+
+        CollectionAssert.AreEqual(uninterrupted, resumed);
+        CollectionAssert.AreNotEqual(inMemory, uninterrupted, "the stream shuffles otherwise than the rows in memory");
+        StringAssert.Contains(refused.Message, "DataLoading");
     }
 
     [TestMethod]

@@ -169,6 +169,8 @@ public sealed class RecurrentTrainerTests
             (o => o.LearningRate = float.NaN, "LearningRate"),
             (o => o.GradientClipNorm = -1, "GradientClipNorm"),
             (o => o.Device = "tpu", "Device"),
+            (o => o.ShuffleBufferSize = 0, "ShuffleBufferSize"),
+            (o => o.DataLoading = (DataLoading)7, "DataLoading"),
         };
         foreach (var (change, option) in cases)
         {

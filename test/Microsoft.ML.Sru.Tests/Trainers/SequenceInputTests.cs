@@ -36,7 +36,7 @@ public sealed class SequenceInputTests
     /// Rows of 2 to 30 steps of two values; the class (0, 1, 2) is written into the last step's first value among random
     /// ones: a model that read padding as steps, or a step other than each row's own last, would not learn it.
     /// </summary>
-    private static List<VariableRow> VariableRows(int count, int seed, int minSteps = 2, int maxSteps = 30)
+    internal static List<VariableRow> VariableRows(int count, int seed, int minSteps = 2, int maxSteps = 30)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ =>
@@ -48,7 +48,7 @@ public sealed class SequenceInputTests
         }).ToList();
     }
 
-    private static IDataView LoadVariable(MLContext ml, IEnumerable<VariableRow> rows)
+    internal static IDataView LoadVariable(MLContext ml, IEnumerable<VariableRow> rows)
     {
         IDataView raw = ml.Data.LoadFromEnumerable(rows);
         // Keys by value: every split maps label n to key n + 1.
@@ -58,7 +58,7 @@ public sealed class SequenceInputTests
     private static readonly string[] ClassWords = ["apple", "river", "engine"];
 
     /// <summary>Sentences of filler words with one class word at a random place.</summary>
-    private static List<TextRow> TextRows(int count, int seed)
+    internal static List<TextRow> TextRows(int count, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ =>
@@ -70,12 +70,12 @@ public sealed class SequenceInputTests
         }).ToList();
     }
 
-    private static IEstimator<ITransformer> TextFeaturizer(MLContext ml) =>
+    internal static IEstimator<ITransformer> TextFeaturizer(MLContext ml) =>
         ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text"))
             .Append(ml.Transforms.Conversion.MapValueToKey("Tokens"));
 
-    private static RecurrentTrainerOptions Small(string cell, int epochs, string features = "Features")
+    internal static RecurrentTrainerOptions Small(string cell, int epochs, string features = "Features")
     {
         RecurrentTrainerOptions options = CellTrainers.NewOptions(cell);
         options.FeatureColumnName = features;

@@ -160,7 +160,7 @@ public sealed class ValidationSetTests
     internal static IDataView Misleading(MLContext ml)
         => OrderedMarkers.Load(ml, OrderedMarkers.Generate(150, seed: 2).Select(r => new OrderedMarkers.Row { Features = r.Features, Label = (r.Label + 1) % 3 }));
 
-    private static int BestEpoch(List<TrainingProgress> epochs) => epochs.MinBy(r => r.ValidationLoss!.Value)!.Epoch;
+    internal static int BestEpoch(List<TrainingProgress> epochs) => epochs.MinBy(r => r.ValidationLoss!.Value)!.Epoch;
 
     private static string Describe(List<TrainingProgress> epochs)
         => string.Join(", ", epochs.Select(r => FormattableString.Invariant($"{r.Epoch}: {r.ValidationLoss:F4}")));
