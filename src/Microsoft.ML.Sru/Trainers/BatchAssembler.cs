@@ -16,6 +16,7 @@ internal sealed class BatchAssembler
     private readonly int _fixedSteps;
     private readonly Random? _buckets;
     private readonly Action<TrainingBatch> _emit;
+    private readonly BatchArrays _arrays;
     private readonly List<(float[] Values, int Steps, float Label)> _pending = new();
     private float[]? _fixedFeatures;
     private float[]? _fixedLabels;
@@ -25,8 +26,10 @@ internal sealed class BatchAssembler
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="buckets">For rows of unequal length: the generator that shuffles the length buckets; null keeps the rows' order.</param>
     /// <param name="emit">Receives each finished batch.</param>
-    public BatchAssembler(SequenceInput input, int batchSize, Random? buckets, Action<TrainingBatch> emit)
+    /// <param name="arrays">Where the batches' feature arrays come from and go back to.</param>
+    public BatchAssembler(SequenceInput input, int batchSize, Random? buckets, Action<TrainingBatch> emit, BatchArrays arrays)
     {
+        _arrays = arrays;
         _batchSize = batchSize;
         _valuesPerStep = input.ValuesPerStep;
         _fixedLength = input.Kind == SequenceInputKind.FixedLength;
@@ -40,7 +43,7 @@ internal sealed class BatchAssembler
         if (_fixedLength)
         {
             int width = _fixedSteps * _valuesPerStep;
-            _fixedFeatures ??= new float[_batchSize * width];
+            _fixedFeatures ??= _arrays.Rent(_batchSize * width);
             _fixedLabels ??= new float[_batchSize];
             values.CopyTo(_fixedFeatures.AsSpan(_fixedCount * width, width));
             _fixedLabels[_fixedCount++] = label;
@@ -67,12 +70,19 @@ internal sealed class BatchAssembler
         if (_fixedCount == 0)
             return;
         int width = _fixedSteps * _valuesPerStep;
-        float[] features = _fixedCount == _batchSize ? _fixedFeatures! : _fixedFeatures![..(_fixedCount * width)];
-        float[] labels = _fixedCount == _batchSize ? _fixedLabels! : _fixedLabels![.._fixedCount];
+        float[] features = _fixedFeatures!;
+        float[] labels = _fixedLabels!;
+        if (_fixedCount < _batchSize)
+        {
+            features = _arrays.Rent(_fixedCount * width);
+            _fixedFeatures.AsSpan(0, features.Length).CopyTo(features);
+            _arrays.Return(_fixedFeatures!);
+            labels = labels[.._fixedCount];
+        }
         _fixedFeatures = null;
         _fixedLabels = null;
         _fixedCount = 0;
-        _emit(new TrainingBatch(features, null, _fixedSteps, labels));
+        _emit(new TrainingBatch(features, null, _fixedSteps, labels) { Arrays = _arrays });
     }
 
     private void FlushPending()
@@ -96,7 +106,9 @@ internal sealed class BatchAssembler
     {
         int steps = rows.Max(row => _pending[row].Steps);
         int rowWidth = steps * _valuesPerStep;
-        var features = new float[rows.Length * rowWidth];
+        float[] features = _arrays.Rent(rows.Length * rowWidth);
+        // A reused array holds an earlier batch's values where this one pads.
+        Array.Clear(features);
         var lengths = new int[rows.Length];
         var labels = new float[rows.Length];
         for (int i = 0; i < rows.Length; i++)
@@ -106,6 +118,6 @@ internal sealed class BatchAssembler
             lengths[i] = rowSteps;
             labels[i] = label;
         }
-        _emit(new TrainingBatch(features, lengths, steps, labels));
+        _emit(new TrainingBatch(features, lengths, steps, labels) { Arrays = _arrays });
     }
 }

@@ -12,6 +12,7 @@ internal sealed class EpochBatches : IEpochBatches
     private readonly int _batchSize;
     private readonly int[]? _lengths;
     private readonly Random _random;
+    private readonly BatchArrays _arrays = new();
     private int[] _order;
     private int[]? _starts;
     private int _shufflesDone;
@@ -42,7 +43,7 @@ internal sealed class EpochBatches : IEpochBatches
             int start = _starts is null ? step * _batchSize : _starts[step];
             int end = _starts is null ? Math.Min(start + _batchSize, _order.Length) : step + 1 < _starts.Length ? _starts[step + 1] : _order.Length;
             int[] rows = _order[start..end];
-            yield return _set.Gather(rows);
+            yield return _set.Gather(rows, _arrays);
         }
     }
 

@@ -29,7 +29,8 @@ internal static class HeldOutEvaluation
                 host.CheckAlive();
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                Tensor logits = network.Forward(tensor(batch.Features, new long[] { batch.Rows, (long)batch.Steps * set.Input.ValuesPerStep }, device: device), batch.Lengths);
+                Tensor x = batch.ToFeatureTensor(set.Input.ValuesPerStep, device);
+                Tensor logits = network.Forward(x, batch.Lengths);
                 Tensor y = task.LabelTensor(batch.Labels, device);
                 lossSum += task.Loss(logits, y, nn.Reduction.Sum).item<float>();
                 correct += task.Correct(logits, y);

@@ -142,7 +142,7 @@ internal sealed class StreamedTrainingSet : ITrainingData
 
     public IEnumerable<TrainingBatch> InOrder(int batchRows) => BatchPipeline.Run((sink, stop) =>
     {
-        var assembler = new BatchAssembler(Input, batchRows, buckets: null, sink);
+        var assembler = new BatchAssembler(Input, batchRows, buckets: null, sink, new BatchArrays());
         float[] scratch = [];
         using var rows = Rows();
         while (rows.MoveNext())
@@ -162,7 +162,7 @@ internal sealed class StreamedTrainingSet : ITrainingData
     /// <summary>The generator of epoch <paramref name="epoch"/>'s shuffle: the run's seed and the epoch, so a resumed run draws the same.</summary>
     public static int EpochSeed(int seed, int epoch) => unchecked((int)(((uint)seed * 0x9E3779B1u) ^ ((uint)epoch * 0x85EBCA77u)));
 
-    private void ProduceEpoch(int seed, int epoch, int firstStep, int batchSize, Action<TrainingBatch> sink, CancellationToken stop)
+    private void ProduceEpoch(int seed, int epoch, int firstStep, int batchSize, BatchArrays arrays, Action<TrainingBatch> sink, CancellationToken stop)
     {
         var random = new Random(EpochSeed(seed, epoch));
         var buffer = new ShuffleBuffer(_shuffleBufferRows, Input.ValuesPerStep, random);
@@ -172,7 +172,9 @@ internal sealed class StreamedTrainingSet : ITrainingData
             // A resumed epoch's first batches are built as before, so the rest is the same, and left out.
             if (batch++ >= firstStep)
                 sink(built);
-        });
+            else
+                arrays.Return(built.Features);
+        }, arrays);
         ShuffleBuffer.RowSink toBatches = assembler.Add;
         Action<Span<float>>? transform = _scaling is null ? null : _scaling.Apply;
         using var rows = Rows();
@@ -209,9 +211,11 @@ internal sealed class StreamedTrainingSet : ITrainingData
 
     private sealed class Epochs(StreamedTrainingSet set, int seed, int batchSize) : IEpochBatches
     {
+        private readonly BatchArrays _arrays = new();
+
         public int StepsPerEpoch => (set.RowCount + batchSize - 1) / batchSize;
 
         public IEnumerable<TrainingBatch> Epoch(int epoch, int firstStep) =>
-            BatchPipeline.Run((sink, stop) => set.ProduceEpoch(seed, epoch, firstStep, batchSize, sink, stop), ReadyBatches);
+            BatchPipeline.Run((sink, stop) => set.ProduceEpoch(seed, epoch, firstStep, batchSize, _arrays, sink, stop), ReadyBatches);
     }
 }

@@ -109,7 +109,7 @@ internal sealed class TrainingLoop
                 update.LearningRate = learningRate;
 
                 using var scope = NewDisposeScope();
-                Tensor x = tensor(batch.Features, new long[] { rows, (long)batch.Steps * set.Input.ValuesPerStep }, device: _device);
+                Tensor x = batch.ToFeatureTensor(set.Input.ValuesPerStep, _device);
                 Tensor y = task.LabelTensor(batch.Labels, _device);
                 Tensor logits = network.Forward(x, batch.Lengths);
                 Tensor loss = task.Loss(logits, y);

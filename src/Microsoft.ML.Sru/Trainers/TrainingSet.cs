@@ -117,8 +117,9 @@ internal sealed class TrainingSet : ITrainingData
 
     public IEnumerable<TrainingBatch> InOrder(int batchRows)
     {
+        var arrays = new BatchArrays();
         for (int start = 0; start < RowCount; start += batchRows)
-            yield return Gather(Enumerable.Range(start, Math.Min(batchRows, RowCount - start)).ToArray());
+            yield return Gather(Enumerable.Range(start, Math.Min(batchRows, RowCount - start)).ToArray(), arrays);
     }
 
     public string ContentHash(bool classLabels)
@@ -141,18 +142,19 @@ internal sealed class TrainingSet : ITrainingData
 
     /// <summary>
     /// The rows <paramref name="rows"/> (indices into this set) as a batch: features [B, T·W] padded at the end with zeros to
-    /// the longest row's T steps, and each row's length in steps (null when the rows are fixed-length, all T steps).
+    /// the longest row's T steps, and each row's length in steps (null when the rows are fixed-length, all T steps); its
+    /// feature array from <paramref name="arrays"/> if given.
     /// </summary>
-    public TrainingBatch Gather(ReadOnlySpan<int> rows)
+    public TrainingBatch Gather(ReadOnlySpan<int> rows, BatchArrays? arrays = null)
     {
         int width = Input.ValuesPerStep;
         if (_offsets is null)
         {
             int featureCount = Input.MaxSteps * width;
-            var fixedRows = new float[rows.Length * featureCount];
+            float[] fixedRows = arrays?.Rent(rows.Length * featureCount) ?? new float[rows.Length * featureCount];
             for (int i = 0; i < rows.Length; i++)
                 Array.Copy(Values, (long)rows[i] * featureCount, fixedRows, (long)i * featureCount, featureCount);
-            return new TrainingBatch(fixedRows, null, Input.MaxSteps, GatherLabels(rows));
+            return new TrainingBatch(fixedRows, null, Input.MaxSteps, GatherLabels(rows)) { Arrays = arrays };
         }
         var lengths = new int[rows.Length];
         int steps = 0;
@@ -162,13 +164,15 @@ internal sealed class TrainingSet : ITrainingData
             steps = Math.Max(steps, lengths[i]);
         }
         long rowWidth = (long)steps * width;
-        var features = new float[rows.Length * rowWidth];
+        float[] features = arrays?.Rent((int)(rows.Length * rowWidth)) ?? new float[rows.Length * rowWidth];
+        // A reused array holds an earlier batch's values where this one pads.
+        Array.Clear(features);
         for (int i = 0; i < rows.Length; i++)
         {
             long start = _offsets[rows[i]];
             Array.Copy(Values, start, features, i * rowWidth, _offsets[rows[i] + 1] - start);
         }
-        return new TrainingBatch(features, lengths, steps, GatherLabels(rows));
+        return new TrainingBatch(features, lengths, steps, GatherLabels(rows)) { Arrays = arrays };
     }
 
     /// <summary>The labels of <paramref name="rows"/>, in their order.</summary>
