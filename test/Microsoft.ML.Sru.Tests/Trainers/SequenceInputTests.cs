@@ -153,6 +153,28 @@ public sealed class SequenceInputTests
         Assert.AreEqual(1, Array.IndexOf(unknown[0], unknown[0].Max()), "the known class word 'river' decides among unknown ones");
     }
 
+    /// <summary>
+    /// TokenizeIntoCharactersAsKeys gives keys of UInt16 over every char (a key count of 65,535): the embedding keeps only
+    /// the characters seen in training, and the class word's letters are enough to learn from.
+    /// </summary>
+    [TestMethod]
+    public void Characters_as_keys_train_through_an_embedding_of_the_characters_seen()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(TextRows(1200, seed: 1));
+        var testRows = TextRows(300, seed: 2);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Characters", "Text", useMarkerCharacters: false));
+        Assert.AreEqual(typeof(ushort), ((VectorDataViewType)pipeline.Fit(train).GetOutputSchema(train.Schema)["Characters"].Type).ItemType.RawType);
+
+        var model = pipeline.Append(CellTrainers.Trainer(ml, Small("SRU", epochs: 6, features: "Characters"))).Fit(train);
+
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(testRows))).MicroAccuracy;
+        Assert.IsGreaterThan(0.9, accuracy, $"accuracy {accuracy} (chance: 0.33)");
+        int characters = TextRows(1200, seed: 1).SelectMany(r => r.Text).Distinct().Count();
+        Assert.AreEqual(characters + 1, model.LastTransformer.Model.Spec.EmbeddingRows, "one row per character seen, and the shared row of unknown and missing keys");
+    }
+
     public sealed class TaskRow<TLabel>
     {
         public TLabel Label { get; set; } = default!;
