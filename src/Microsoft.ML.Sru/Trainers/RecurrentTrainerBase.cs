@@ -255,6 +255,12 @@ public abstract class RecurrentTrainerBase
                 TensorFlowInitialization.Apply(network);
         }
 
+        foreach (var (layer, index) in network.SruLayers.Select((layer, index) => (layer, index)))
+        {
+            if (layer.Plan.WhyNotFusedInTraining is string why)
+                ch.Info("SRU layer {0} trains as a projection and then the recurrence, not as one fused layer: {1}.", index, why);
+        }
+
         try
         {
             // Continued training starts from a copy: the given model keeps its weights and can go on scoring meanwhile.
