@@ -37,12 +37,11 @@ internal sealed class SeriesCommand
 
     private readonly Option<int?> _stepSize = SampleOptions.Positive(new Option<int?>("--step-size") { Description = "Values per step in --file. Default: 1.", HelpName = "n" });
 
-    private readonly LowerCaseEnum.Choice<RecurrentModelKind> _model =
-        LowerCaseEnum.Option("--model", "a model", "The recurrent model to train.", RecurrentModelKind.Sru);
+    private readonly LowerCaseEnum.Choice<RecurrentModelKind> _model = SampleOptions.Model("The recurrent model to train.");
 
-    private readonly Option<int?> _epochs = SampleOptions.Positive(new Option<int?>("--epochs") { Description = "Passes over the training rows. Default: the trainer's rule for the row count.", HelpName = "n" });
+    private readonly Option<int?> _epochs = SampleOptions.Epochs("rows");
 
-    private readonly Option<string?> _output = new("--output") { Description = "Where to save the model zip. Default: series-<task>-<model>.zip.", HelpName = "path" };
+    private readonly Option<string?> _output = SampleOptions.Output("series-<task>-<model>.zip");
 
     private readonly Option<int> _seed = SampleOptions.Seed();
 
@@ -82,10 +81,7 @@ internal sealed class SeriesCommand
             : Regression(ml.Regression.Evaluate(scored, options.LabelColumnName));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{metrics} on {test.GetRowCount() ?? scored.GetColumn<float>("Score").Count():N0} test rows; trained in {seconds:F1} s."));
 
-        // Written beside the target and moved over it: an interrupted save leaves no half-written zip.
-        string temporary = output + ".saving";
-        ml.Model.Save(model, train.Schema, temporary);
-        File.Move(temporary, output, overwrite: true);
+        ml.Model.SaveAtomically(model, train.Schema, output);
         Console.WriteLine($"Saved {output}.");
         return ExitCode.Ok;
     }

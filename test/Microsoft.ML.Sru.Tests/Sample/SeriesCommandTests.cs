@@ -73,7 +73,7 @@ public sealed class SeriesCommandTests
                 "--step-size", $"{StepSize}", "--epochs", "20", "--output", "model.zip");
             Assert.AreEqual(0, trained.ExitCode, trained.ToString());
             StringAssert.Contains(trained.Stdout, binary ? "Test AUC" : "Test RMSE", trained.ToString());
-            Assert.IsFalse(File.Exists(Path.Combine(directory, "model.zip.saving")));
+            CollectionAssert.AreEquivalent(new[] { "model.zip", "new.csv", "train.csv" }, Directory.GetFiles(directory).Select(Path.GetFileName).ToArray(), "the model and nothing half-written beside it");
 
             SampleProcess.Outcome scoredThere = SampleProcess.RunIn(directory, "series-scores", "model.zip", "--file", "new.csv", "--step-size", $"{StepSize}");
             Assert.AreEqual(0, scoredThere.ExitCode, scoredThere.ToString());
