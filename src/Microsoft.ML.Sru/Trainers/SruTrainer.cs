@@ -14,7 +14,7 @@ public sealed class SruTrainer : RecurrentTrainerBase
     /// <summary>
     /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth and batch: an SRU layer costs
     /// a fraction of an LSTM layer, so the SRU stacks more layers (<see cref="Defaults.SruNumberOfLayers"/>) and takes more,
-    /// smaller steps (<see cref="Defaults.SruBatchSize"/>). docs/defaults.md has the measurements behind them.
+    /// smaller steps (<see cref="Defaults.SruBatchSize"/>). docs/results.md has the measurements behind them.
     /// </summary>
     public sealed class Options : RecurrentTrainerOptions
     {

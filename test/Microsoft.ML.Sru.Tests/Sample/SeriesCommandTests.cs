@@ -9,6 +9,7 @@ namespace Microsoft.ML.Sru.Tests.Sample;
 /// loaded here, and bad files are refused naming the file, line and column.
 /// </summary>
 [TestClass]
+[TestCategory("Sample")]
 public sealed class SeriesCommandTests
 {
     private const int StepSize = 2;

@@ -5,6 +5,7 @@ namespace Microsoft.ML.Sru.Tests.Sample;
 /// fresh process, and bad files named by line.
 /// </summary>
 [TestClass]
+[TestCategory("Sample")]
 public sealed class TextCommandTests
 {
     private static readonly string[] ClassWords = ["apple", "river", "engine"];
