@@ -63,7 +63,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>
     public ISruRecurrence Recurrence { get; set; } = Kernels.FusedSruRecurrence.Instance;
 
-    /// <summary>Redraws W and the gate biases as the blog's TensorFlow SRU cell started (see <see cref="TensorFlowInitialization.SruLayer"/>).</summary>
+    /// <summary>Redraws W and the gate biases as the TensorFlow SRU cell of the blog post the sample reproduces (<see cref="BlogReproduction"/>) started (see <see cref="TensorFlowInitialization.SruLayer"/>).</summary>
     public void InitializeAsTensorFlow1()
     {
         if (weight_proj is not null || weight_c is not null || layer_norm is not null)
