@@ -17,7 +17,7 @@ internal sealed class TrainCommand
     public static readonly string[] Examples =
     [
         "sru train                                # SRU, our defaults, full MNIST, 3 epochs",
-        "sru train --model lstm --blog            # the LSTM of the blog post 'TensorFlow: LSTM vs SRU on MNIST'",
+        "sru train --model lstm --blog            # the blog post's LSTM (see --blog)",
         "sru train --model gru --validation 5000 --epochs 10 --early-stopping-patience 2",
         "sru train --limit 2000 --epochs 1 --plots plots",
         "sru train --dataset fashion --hidden-size 256 --output fashion-sru.zip",
