@@ -18,6 +18,7 @@ using Sru.Benchmarks;
 //                                 accuracy; LSTM and GRU through TorchSharp's scorer and the managed one in turn, same model)
 //   ... -- --checkpoints-only   (checkpoints' size, write time and share of training time on MNIST; docs/checkpoints.md)
 //   ... -- --onnx               (the exported models in ONNX Runtime beside Transform and PredictionEngine)
+//   ... -- --bf16-gemm          (the step's products on Sgemm512 fp32 against libtorch's bf16 matmul, and their share of the step)
 //   ... -- --onnx-scan          (the exported SRU's recurrence unrolled against the same model with a Scan per layer, in ONNX Runtime)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
@@ -192,6 +193,105 @@ if (args.Contains("--fused-steps-only"))
     // Only fused SRU steps, for an outside profiler such as `perf record`.
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
     Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping+Adam {phases[2]:F2} ms");
+    return 0;
+}
+if (args.Contains("--bf16-gemm"))
+{
+    // Whether bf16 products (fp32 accumulation) could make the SRU step ≥ 1.5× faster: each product as the step runs it.
+    Console.WriteLine($"SRU step's products at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers " +
+        $"(ms per step, median of 3 rounds of 15); load average {PageFaults.LoadAverage()}, glibc default allocator:");
+    var (squareFp32, squareBf16) = Bf16GemmBenchmark.Square();
+    Console.WriteLine($"  libtorch 2048² mm: fp32 {squareFp32:F1} GFLOP/s, bf16 {squareBf16:F1} GFLOP/s ({squareBf16 / squareFp32:F2}×)");
+    // Step and products measured in turn, three rounds, so that the machine's load drifts over both alike.
+    var roundSteps = new List<double[]>();
+    var stepSamples = new List<double>();
+    var rounds = new List<Bf16GemmBenchmark.ProductFigures[]>();
+    for (int round = 0; round < 3; round++)
+    {
+        roundSteps.Add(StepBenchmark.FusedPhaseMilliseconds(warmup: round == 0 ? 40 : 10, repeats: 60));
+        stepSamples.AddRange(StepBenchmark.FusedStepMilliseconds(warmup: 5, repeats: 60));
+        rounds.Add(Bf16GemmBenchmark.StepProducts().Select(p => Bf16GemmBenchmark.Measure(p, 15)).ToArray());
+    }
+    double[] phases = Enumerable.Range(0, 3).Select(k => Statistics.Median(roundSteps.Select(r => r[k]).ToList())).ToArray();
+    double step = phases.Sum();
+    Console.WriteLine($"  fused step per round: {string.Join(", ", roundSteps.Select(r => $"{r.Sum():F2}"))} ms");
+    var products = Enumerable.Range(0, rounds[0].Length).Select(k =>
+    {
+        double Med(Func<Bf16GemmBenchmark.ProductFigures, double> pick) => Statistics.Median(rounds.Select(r => pick(r[k])).ToList());
+        return rounds[0][k] with
+        {
+            Sgemm512Ms = Med(f => f.Sgemm512Ms), Sgemm512FastestMs = rounds.Min(r => r[k].Sgemm512FastestMs), Sgemm512OneThreadMs = Med(f => f.Sgemm512OneThreadMs), TorchFp32Ms = Med(f => f.TorchFp32Ms),
+            TorchBf16Ms = Med(f => f.TorchBf16Ms), TorchBf16WithConversionsMs = Med(f => f.TorchBf16WithConversionsMs),
+        };
+    }).ToArray();
+    Console.WriteLine($"  {"product",-38} {"m×k×n",-14} {"calls",5} {"Sgemm512",9} {"1 thread:",9} {"Sgemm512",9} {"torch fp32",10} {"torch bf16",10} {"bf16+conv",9} {"bf16 err",9}");
+    foreach (var f in products)
+        Console.WriteLine($"  {f.Name,-38} {$"{f.M}×{f.K}×{f.N}",-14} {f.CallsPerStep,5} {f.Sgemm512Ms,9:F3} {"",9} {f.Sgemm512OneThreadMs,9:F3} {f.TorchFp32Ms,10:F3} {f.TorchBf16Ms,10:F3} {f.TorchBf16WithConversionsMs,9:F3} {f.Bf16MaxRelativeError,9:E1}");
+    // The step's products as run, scaled by libtorch bf16's time over Sgemm512's, core for core.
+    double sgemm = products.Sum(f => f.Sgemm512Ms);
+    double bf16 = products.Sum(f => f.Sgemm512Ms * f.TorchBf16Ms / f.Sgemm512OneThreadMs);
+    double converted = products.Sum(f => f.Sgemm512Ms * f.TorchBf16WithConversionsMs / f.Sgemm512OneThreadMs);
+    double bound = step / (step - sgemm / 2);
+    Console.WriteLine($"  sum: Sgemm512 {sgemm:F2} ms as run; scaled to torch bf16 {bf16:F2} ms, with conversions {converted:F2} ms; fused step {step:F2} ms " +
+        $"(products {sgemm / step:P0} of it)");
+    Console.WriteLine($"  step with every product at twice Sgemm512's speed: {step - sgemm / 2:F2} ms ({bound:F2}×); " +
+        $"with torch bf16 in place of Sgemm512: {step - sgemm + bf16:F2} ms ({step / (step - sgemm + bf16):F2}×), with conversions {step / (step - sgemm + converted):F2}×; " +
+        $"no products at all: {step / (step - sgemm):F2}×; load average now {PageFaults.LoadAverage()}");
+    // Under load a step suffers more than its products timed alone (28 thread hand-offs a layer), so the share is also
+    // taken from the fastest step and the fastest repeat of each product: the machine at its least contended.
+    double fastestStep = stepSamples.Min(), fastestProducts = products.Sum(f => f.Sgemm512FastestMs);
+    Console.WriteLine($"  fastest: step {fastestStep:F2} ms (median of whole steps {Statistics.Median(stepSamples):F2} ms), products {fastestProducts:F2} ms " +
+        $"({fastestProducts / fastestStep:P0}); every product twice as fast then: {fastestStep / (fastestStep - fastestProducts / 2):F2}×");
+    // 1.5× needs step − sgemm·(1 − 1/r) ≤ step/1.5: the products r times faster, r = 1 / (1 − step / (3·sgemm)), impossible when sgemm ≤ step/3.
+    double needed = sgemm > step / 3 ? 1 / (1 - step / (3 * sgemm)) : double.PositiveInfinity;
+    Console.WriteLine($"  a 1.5× faster step needs the products {(double.IsInfinity(needed) ? "to take less than no time (they are under a third of the step)" : $"{needed:F2}× faster than Sgemm512")}");
+
+    // Scoring: the managed scorer's products against its measured speed (a batch of 128 is split over the cores).
+    var ml = new MLContext(seed: 1);
+    IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
+    IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+    int layers = Defaults.SruNumberOfLayers;
+    ITransformer scoringModel = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 })).Fit(train);
+    var scoringRounds = new List<object>();
+    for (int round = 0; round < 2; round++)
+    {
+        double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(scoringModel, test);
+        var (p50, _) = MnistBenchmark.PredictionLatency(ml, scoringModel, test);
+        int partRows = RecurrentPredictionTransformer.BatchSize / Math.Min(Environment.ProcessorCount, RecurrentPredictionTransformer.BatchSize);
+        var (batchSgemm, batchBf16) = Bf16GemmBenchmark.ScorerProducts(partRows, layers, repeats: 50);
+        var (rowSgemm, rowBf16) = Bf16GemmBenchmark.ScorerProducts(1, layers);
+        double perRowUs = 1e6 / rowsPerSecond, productsPerRowUs = batchSgemm * 1e3 / partRows / Math.Min(Environment.ProcessorCount, RecurrentPredictionTransformer.BatchSize);
+        Console.WriteLine($"  scoring ({layers} × {StepBenchmark.Hidden} SRU, managed scorer), round {round + 1}: {rowsPerSecond:N0} rows/s = {perRowUs:F1} µs/row, " +
+            $"its products {productsPerRowUs:F1} µs/row ({productsPerRowUs / perRowUs:P0}; torch bf16 / Sgemm512 at the {partRows}-row part: {batchBf16 / batchSgemm:F2}×); " +
+            $"single row p50 {p50:F1} µs, its products {rowSgemm * 1e3:F1} µs ({rowSgemm * 1e3 / p50:P0}; torch bf16 / Sgemm512: {rowBf16 / rowSgemm:F2}×); load average {PageFaults.LoadAverage()}");
+        scoringRounds.Add(new
+        {
+            rows_per_second = rowsPerSecond, products_us_per_row = productsPerRowUs, batch_part_torch_bf16_over_sgemm512 = batchBf16 / batchSgemm,
+            predict_p50_us = p50, single_row_products_us = rowSgemm * 1e3, single_row_torch_bf16_over_sgemm512 = rowBf16 / rowSgemm,
+        });
+    }
+    (scoringModel as IDisposable)?.Dispose();
+    figures["bf16_gemm"] = new
+    {
+        scoring = scoringRounds,
+        square_2048_gflops = new { fp32 = squareFp32, bf16 = squareBf16 },
+        fused_step_ms = step,
+        fused_step_phases_ms = phases,
+        fused_step_ms_per_round = roundSteps.Select(r => r.Sum()).ToArray(),
+        fastest_step_ms = fastestStep,
+        fastest_products_ms = fastestProducts,
+        fastest_speedup_if_products_twice_as_fast = fastestStep / (fastestStep - fastestProducts / 2),
+        products,
+        sgemm512_ms = sgemm,
+        torch_bf16_ms = bf16,
+        torch_bf16_with_conversions_ms = converted,
+        speedup_if_products_twice_as_fast = bound,
+        speedup_with_torch_bf16 = step / (step - sgemm + bf16),
+        speedup_with_torch_bf16_and_conversions = step / (step - sgemm + converted),
+        speedup_without_products = step / (step - sgemm),
+        product_speedup_needed_for_1_5x_step = double.IsInfinity(needed) ? (double?)null : needed,
+    };
+    SaveFigures();
     return 0;
 }
 if (args.Contains("--onnx-scan"))
