@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Sru;
 using Microsoft.ML.Sru.Model.Kernels;
 using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
@@ -16,6 +18,108 @@ namespace Sru.Benchmarks;
 /// </summary>
 internal static class Bf16GemmBenchmark
 {
+    /// <summary>
+    /// The whole comparison, printed, for <c>--bf16-gemm</c>: whether bf16 products (fp32 accumulation) could make the SRU
+    /// step ≥ 1.5× faster, each product timed as the step runs it; then the same question for the managed scorer.
+    /// </summary>
+    public static object Run()
+    {
+        Console.WriteLine($"SRU step's products at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers " +
+            $"(ms per step, median of 3 rounds of 15); load average {PageFaults.LoadAverage()}, glibc default allocator:");
+        var (squareFp32, squareBf16, squareSgemm) = Square();
+        Console.WriteLine($"  2048² product: libtorch fp32 {squareFp32:F1} GFLOP/s, libtorch bf16 {squareBf16:F1} GFLOP/s ({squareBf16 / squareFp32:F2}×), " +
+            $"Sgemm512 fp32 {squareSgemm:F1} GFLOP/s (libtorch bf16 {squareBf16 / squareSgemm:F2}× of it)");
+        // Step and products measured in turn, three rounds, so that the machine's load drifts over both alike.
+        var roundSteps = new List<double[]>();
+        var stepSamples = new List<double>();
+        var rounds = new List<ProductFigures[]>();
+        for (int round = 0; round < 3; round++)
+        {
+            roundSteps.Add(StepBenchmark.FusedPhaseMilliseconds(warmup: round == 0 ? 40 : 10, repeats: 60));
+            stepSamples.AddRange(StepBenchmark.FusedStepMilliseconds(warmup: 5, repeats: 60));
+            rounds.Add(StepProducts().Select(p => Measure(p, 15)).ToArray());
+        }
+        double[] phases = Enumerable.Range(0, 3).Select(k => Statistics.Median(roundSteps.Select(r => r[k]).ToList())).ToArray();
+        double step = phases.Sum();
+        Console.WriteLine($"  fused step per round: {string.Join(", ", roundSteps.Select(r => $"{r.Sum():F2}"))} ms");
+        var products = Enumerable.Range(0, rounds[0].Length).Select(k =>
+        {
+            double Med(Func<ProductFigures, double> pick) => Statistics.Median(rounds.Select(r => pick(r[k])).ToList());
+            return rounds[0][k] with
+            {
+                Sgemm512Ms = Med(f => f.Sgemm512Ms), Sgemm512FastestMs = rounds.Min(r => r[k].Sgemm512FastestMs), Sgemm512OneThreadMs = Med(f => f.Sgemm512OneThreadMs), TorchFp32Ms = Med(f => f.TorchFp32Ms),
+                TorchBf16Ms = Med(f => f.TorchBf16Ms), TorchBf16WithConversionsMs = Med(f => f.TorchBf16WithConversionsMs),
+            };
+        }).ToArray();
+        Console.WriteLine($"  {"product",-38} {"m×k×n",-14} {"calls",5} {"Sgemm512",9} {"1 thread:",9} {"Sgemm512",9} {"torch fp32",10} {"torch bf16",10} {"bf16+conv",9} {"bf16 err",9}");
+        foreach (var f in products)
+            Console.WriteLine($"  {f.Name,-38} {$"{f.M}×{f.K}×{f.N}",-14} {f.CallsPerStep,5} {f.Sgemm512Ms,9:F3} {"",9} {f.Sgemm512OneThreadMs,9:F3} {f.TorchFp32Ms,10:F3} {f.TorchBf16Ms,10:F3} {f.TorchBf16WithConversionsMs,9:F3} {f.Bf16MaxRelativeError,9:E1}");
+        // The step's products as run, scaled by libtorch bf16's time over Sgemm512's, core for core.
+        double sgemm = products.Sum(f => f.Sgemm512Ms);
+        double bf16 = products.Sum(f => f.Sgemm512Ms * f.TorchBf16Ms / f.Sgemm512OneThreadMs);
+        double converted = products.Sum(f => f.Sgemm512Ms * f.TorchBf16WithConversionsMs / f.Sgemm512OneThreadMs);
+        double bound = step / (step - sgemm / 2);
+        Console.WriteLine($"  sum: Sgemm512 {sgemm:F2} ms as run; scaled to torch bf16 {bf16:F2} ms, with conversions {converted:F2} ms; fused step {step:F2} ms " +
+            $"(products {sgemm / step:P0} of it)");
+        Console.WriteLine($"  step with every product at twice Sgemm512's speed: {step - sgemm / 2:F2} ms ({bound:F2}×); " +
+            $"with torch bf16 in place of Sgemm512: {step - sgemm + bf16:F2} ms ({step / (step - sgemm + bf16):F2}×), with conversions {step / (step - sgemm + converted):F2}×; " +
+            $"no products at all: {step / (step - sgemm):F2}×; load average now {PageFaults.LoadAverage()}");
+        // Under load a step suffers more than its products timed alone (28 thread hand-offs a layer), so the share is also
+        // taken from the fastest step and the fastest repeat of each product: the machine at its least contended.
+        double fastestStep = stepSamples.Min(), fastestProducts = products.Sum(f => f.Sgemm512FastestMs);
+        Console.WriteLine($"  fastest: step {fastestStep:F2} ms (median of whole steps {Statistics.Median(stepSamples):F2} ms), products {fastestProducts:F2} ms " +
+            $"({fastestProducts / fastestStep:P0}); every product twice as fast then: {fastestStep / (fastestStep - fastestProducts / 2):F2}×");
+        // 1.5× needs step − sgemm·(1 − 1/r) ≤ step/1.5: the products r times faster, r = 1 / (1 − step / (3·sgemm)), impossible when sgemm ≤ step/3.
+        double needed = sgemm > step / 3 ? 1 / (1 - step / (3 * sgemm)) : double.PositiveInfinity;
+        Console.WriteLine($"  a 1.5× faster step needs the products {(double.IsInfinity(needed) ? "to take less than no time (they are under a third of the step)" : $"{needed:F2}× faster than Sgemm512")}");
+
+        // Scoring: the managed scorer's products against its measured speed (a batch of 128 is split over the cores).
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.TakeRows(ml.Data.LoadMnist(MnistSplit.Train), 6000);
+        IDataView test = ml.Data.LoadMnist(MnistSplit.Test);
+        int layers = Defaults.SruNumberOfLayers;
+        ITransformer scoringModel = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.Sru(new SruTrainer.Options { MaxEpoch = 1 })).Fit(train);
+        var scoringRounds = new List<object>();
+        for (int round = 0; round < 2; round++)
+        {
+            double rowsPerSecond = MnistBenchmark.ScoringRowsPerSecond(scoringModel, test);
+            var (p50, _) = MnistBenchmark.PredictionLatency(ml, scoringModel, test);
+            int partRows = RecurrentPredictionTransformer.BatchSize / Math.Min(Environment.ProcessorCount, RecurrentPredictionTransformer.BatchSize);
+            var (batchSgemm, batchBf16) = ScorerProducts(partRows, layers, repeats: 50);
+            var (rowSgemm, rowBf16) = ScorerProducts(1, layers);
+            double perRowUs = 1e6 / rowsPerSecond, productsPerRowUs = batchSgemm * 1e3 / partRows / Math.Min(Environment.ProcessorCount, RecurrentPredictionTransformer.BatchSize);
+            Console.WriteLine($"  scoring ({layers} × {StepBenchmark.Hidden} SRU, managed scorer), round {round + 1}: {rowsPerSecond:N0} rows/s = {perRowUs:F1} µs/row, " +
+                $"its products {productsPerRowUs:F1} µs/row ({productsPerRowUs / perRowUs:P0}; torch bf16 / Sgemm512 at the {partRows}-row part: {batchBf16 / batchSgemm:F2}×); " +
+                $"single row p50 {p50:F1} µs, its products {rowSgemm * 1e3:F1} µs ({rowSgemm * 1e3 / p50:P0}; torch bf16 / Sgemm512: {rowBf16 / rowSgemm:F2}×); load average {PageFaults.LoadAverage()}");
+            scoringRounds.Add(new
+            {
+                rows_per_second = rowsPerSecond, products_us_per_row = productsPerRowUs, batch_part_torch_bf16_over_sgemm512 = batchBf16 / batchSgemm,
+                predict_p50_us = p50, single_row_products_us = rowSgemm * 1e3, single_row_torch_bf16_over_sgemm512 = rowBf16 / rowSgemm,
+            });
+        }
+        (scoringModel as IDisposable)?.Dispose();
+        return new
+        {
+            scoring = scoringRounds,
+            square_2048_gflops = new { torch_fp32 = squareFp32, torch_bf16 = squareBf16, sgemm512_fp32 = squareSgemm },
+            fused_step_ms = step,
+            fused_step_phases_ms = phases,
+            fused_step_ms_per_round = roundSteps.Select(r => r.Sum()).ToArray(),
+            fastest_step_ms = fastestStep,
+            fastest_products_ms = fastestProducts,
+            fastest_speedup_if_products_twice_as_fast = fastestStep / (fastestStep - fastestProducts / 2),
+            products,
+            sgemm512_ms = sgemm,
+            torch_bf16_ms = bf16,
+            torch_bf16_with_conversions_ms = converted,
+            speedup_if_products_twice_as_fast = bound,
+            speedup_with_torch_bf16 = step / (step - sgemm + bf16),
+            speedup_with_torch_bf16_and_conversions = step / (step - sgemm + converted),
+            speedup_without_products = step / (step - sgemm),
+            product_speedup_needed_for_1_5x_step = double.IsInfinity(needed) ? (double?)null : needed,
+        };
+    }
+
     /// <summary>One product class of the step: C[m, n] = A[m, k]·B[k, n], <see cref="Calls"/> times per part, on <see cref="Parts"/> threads at once.</summary>
     public sealed record Product(string Name, int M, int K, int N, int Calls, int Parts);
 
@@ -110,27 +214,32 @@ internal static class Bf16GemmBenchmark
         return (Statistics.Median(times), times.Min());
     }
 
-    /// <summary>A large square product in fp32 and in bf16 through libtorch: whether oneDNN's BF16 kernels run at all here.</summary>
-    public static (double Fp32Gflops, double Bf16Gflops) Square(int n = 2048, int repeats = 10)
+    /// <summary>
+    /// A large square product: libtorch fp32 and bf16 (whether oneDNN's BF16 kernels run here at all) and Sgemm512 fp32,
+    /// in GFLOP/s.
+    /// </summary>
+    public static unsafe (double TorchFp32, double TorchBf16, double Sgemm512) Square(int n = 2048, int repeats = 10)
     {
         using var a = torch.rand(n, n);
         using var b = torch.rand(n, n);
+        using var c = torch.empty(n, n);
         using var a16 = a.to(ScalarType.BFloat16);
         using var b16 = b.to(ScalarType.BFloat16);
-        double Gflops(Tensor x, Tensor y)
+        float* ap = TensorMemory.Pointer(a), bp = TensorMemory.Pointer(b), cp = TensorMemory.Pointer(c);
+        double Gflops(Action call)
         {
             var times = new List<double>();
             for (int i = 0; i < repeats + 2; i++)
             {
                 var clock = Stopwatch.StartNew();
-                using var c = torch.mm(x, y);
-                _ = c[0, 0].to(ScalarType.Float32).item<float>();
+                call();
                 if (i >= 2)
                     times.Add(clock.Elapsed.TotalSeconds);
             }
             return 2.0 * n * n * n / Statistics.Median(times) / 1e9;
         }
-        return (Gflops(a, b), Gflops(a16, b16));
+        return (Gflops(() => { using var r = torch.mm(a, b); }), Gflops(() => { using var r = torch.mm(a16, b16); }),
+            Gflops(() => Sgemm512.Multiply(new StridedMatrix(ap, n, 1), new StridedMatrix(bp, n, 1), cp, n, n, n)));
     }
 
     /// <summary>
