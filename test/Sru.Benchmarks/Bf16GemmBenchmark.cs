@@ -26,6 +26,25 @@ internal static class Bf16GemmBenchmark
     {
         Console.WriteLine($"SRU step's products at B={StepBenchmark.Batch}, T={StepBenchmark.Steps}, I={StepBenchmark.StepSize}, H={StepBenchmark.Hidden}, {StepBenchmark.Layers} layers " +
             $"(ms per step, median of 3 rounds of 15); load average {PageFaults.LoadAverage()}, glibc default allocator:");
+        if (double.TryParse(PageFaults.LoadAverage().Split(' ')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load)
+            && load > 2 * Environment.ProcessorCount)
+        {
+            Console.WriteLine("  (load above twice the cores: medians will hold scheduler stalls; read the fastest samples)");
+        }
+        // The instruction's own rate: the most a bf16 kernel could gain over an fp32 one on this CPU.
+        double? instructionGain = null;
+        if (Bf16InstructionRate.IsSupported)
+        {
+            var (fmaNs, bf16Ns) = Bf16InstructionRate.Measure();
+            // vdpbf16ps does 32 multiply-adds (16 lanes × 2 pairs), vfmadd231ps 16.
+            instructionGain = 2 * fmaNs / bf16Ns;
+            Console.WriteLine($"  one core, register to register: vfmadd231ps zmm {fmaNs:F3} ns, vdpbf16ps zmm {bf16Ns:F3} ns per instruction: " +
+                $"bf16 multiply-adds at {instructionGain:F2}× fp32's rate");
+        }
+        else
+        {
+            Console.WriteLine("  this CPU reports no AVX-512 BF16 (or this is not Linux x64): instruction rate not measured");
+        }
         var (squareFp32, squareBf16, squareSgemm) = Square();
         Console.WriteLine($"  2048² product: libtorch fp32 {squareFp32:F1} GFLOP/s, libtorch bf16 {squareBf16:F1} GFLOP/s ({squareBf16 / squareFp32:F2}×), " +
             $"Sgemm512 fp32 {squareSgemm:F1} GFLOP/s (libtorch bf16 {squareBf16 / squareSgemm:F2}× of it)");
@@ -69,6 +88,11 @@ internal static class Bf16GemmBenchmark
         double fastestStep = stepSamples.Min(), fastestProducts = products.Sum(f => f.Sgemm512FastestMs);
         Console.WriteLine($"  fastest: step {fastestStep:F2} ms (median of whole steps {Statistics.Median(stepSamples):F2} ms), products {fastestProducts:F2} ms " +
             $"({fastestProducts / fastestStep:P0}); every product twice as fast then: {fastestStep / (fastestStep - fastestProducts / 2):F2}×");
+        if (instructionGain is double gain)
+        {
+            Console.WriteLine($"  every product at the instruction's {gain:F2}× (no conversions, no overheads): {step / (step - sgemm * (1 - 1 / gain)):F2}× on the medians, " +
+                $"{fastestStep / (fastestStep - fastestProducts * (1 - 1 / gain)):F2}× on the fastest samples");
+        }
         // 1.5× needs step − sgemm·(1 − 1/r) ≤ step/1.5: the products r times faster, r = 1 / (1 − step / (3·sgemm)), impossible when sgemm ≤ step/3.
         double needed = sgemm > step / 3 ? 1 / (1 - step / (3 * sgemm)) : double.PositiveInfinity;
         Console.WriteLine($"  a 1.5× faster step needs the products {(double.IsInfinity(needed) ? "to take less than no time (they are under a third of the step)" : $"{needed:F2}× faster than Sgemm512")}");
@@ -100,6 +124,7 @@ internal static class Bf16GemmBenchmark
         (scoringModel as IDisposable)?.Dispose();
         return new
         {
+            bf16_over_fp32_multiply_add_rate = instructionGain,
             scoring = scoringRounds,
             square_2048_gflops = new { torch_fp32 = squareFp32, torch_bf16 = squareBf16, sgemm512_fp32 = squareSgemm },
             fused_step_ms = step,
