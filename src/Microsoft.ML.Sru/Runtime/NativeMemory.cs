@@ -6,8 +6,9 @@ namespace Microsoft.ML.Sru.Runtime;
 /// Hands memory freed during an epoch back to the OS. libtorch's per-step buffers are freed with glibc's
 /// free, which keeps them in its arenas; without a trim the working set climbs for several epochs before it
 /// levels off. Runs once per epoch, so its cost (milliseconds) does not show in training time.
-/// Process-wide: both act on the C library's one heap, which every thread and native library in the process shares;
-/// the allocator setting (opt-out: <c>TuneNativeAllocator</c>) stays for the process's life.
+/// Process-wide: both act on the C library's one heap (and the trim first forces a full garbage collection), which every thread and native library in the process shares;
+/// each runs only when its option asks for it (<c>TuneNativeAllocator</c>, <c>TrimNativeMemoryEachEpoch</c>), and the
+/// allocator setting stays for the process's life.
 /// </summary>
 internal static class NativeMemory
 {

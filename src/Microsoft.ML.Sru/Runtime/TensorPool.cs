@@ -49,6 +49,8 @@ internal static unsafe class TensorPool
     /// <summary>Opens the pool until the returned scope is disposed; scopes nest and may overlap across threads.</summary>
     public static IDisposable Open()
     {
+        // Pooled tensors come from a TorchSharp entry point outside its API: refuse a TorchSharp of another version first.
+        TorchRuntime.EnsureLoaded();
         lock (Gate)
             s_openCount++;
         return new Scope();
