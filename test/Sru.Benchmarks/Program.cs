@@ -19,6 +19,7 @@ using Sru.Benchmarks;
 //   ... -- --checkpoints-only   (checkpoints' size, write time and share of training time on MNIST; docs/checkpoints.md)
 //   ... -- --onnx               (the exported models in ONNX Runtime beside Transform and PredictionEngine)
 //   ... -- --streaming [--rows 1000000] [--subset 100000] [--rounds 2]   (training streamed from a binary IDataView on disk against in memory; fresh processes)
+//   ... -- --bf16-gemm          (the step's products on Sgemm512 fp32 against libtorch's bf16 matmul, and their share of the step)
 //   ... -- --onnx-scan          (the exported SRU's recurrence unrolled against the same model with a Scan per layer, in ONNX Runtime)
 bool stepsOnly = args.Contains("--steps-only");
 bool memoryOnly = args.Contains("--memory-only");
@@ -223,6 +224,12 @@ if (args.Contains("--fused-steps-only"))
     // Only fused SRU steps, for an outside profiler such as `perf record`.
     double[] phases = StepBenchmark.FusedPhaseMilliseconds(warmup: 40, repeats: 400);
     Console.WriteLine($"fused step by phase: forward+loss {phases[0]:F2} ms, backward {phases[1]:F2} ms, clipping+Adam {phases[2]:F2} ms");
+    return 0;
+}
+if (args.Contains("--bf16-gemm"))
+{
+    figures["bf16_gemm"] = Bf16GemmBenchmark.Run();
+    SaveFigures();
     return 0;
 }
 if (args.Contains("--onnx-scan"))

@@ -199,6 +199,15 @@ internal static class StepBenchmark
         return samples.Select(Statistics.Median).ToArray();
     }
 
+    /// <summary>Every timed fused SRU step's milliseconds, after <paramref name="warmup"/> untimed ones.</summary>
+    public static double[] FusedStepMilliseconds(int warmup, int repeats)
+    {
+        using var fused = new Trainee(RecurrentCellKind.Sru, Fused);
+        for (int i = 0; i < warmup; i++)
+            fused.Step();
+        return Enumerable.Range(0, repeats).Select(_ => fused.Step()).ToArray();
+    }
+
     /// <summary>
     /// GEMM floating-point operations of one SRU training step, counting only the products that run: forward
     /// U = X·W per layer, backward dW = X^T·dU per layer and dX = dU·W^T for every layer but the first (the

@@ -80,7 +80,8 @@ public static class WeatherHistory
     /// <summary>The cached, verified file; fetched with npm when it is not cached yet. Written under a temporary name and moved, so a fetch cut short leaves nothing.</summary>
     private static string Fetch(Action<string> log)
     {
-        string directory = DatasetCache.Directory("vega-datasets-3.2.1");
+        string directory = DatasetCache.Directory("vega-datasets-3.2.1")
+            ?? throw new DatasetException($"There is no cache folder to fetch {FileName} into: no home directory was found (set HOME or XDG_CACHE_HOME).");
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
         {

@@ -42,9 +42,11 @@ internal static class SampleCommandLine
         Command scores = new ScoresCommand().Create();
         Command text = new TextCommand().Create();
         Command classify = new ClassifyCommand().Create();
-        var root = new RootCommand("SRU, LSTM and GRU sequence classifiers for ML.NET on MNIST and Fashion-MNIST: train, evaluate, predict, compare.")
+        Command series = new SeriesCommand().Create();
+        Command seriesScores = new SeriesScoresCommand().Create();
+        var root = new RootCommand("SRU, LSTM and GRU sequence models for ML.NET: MNIST and Fashion-MNIST (train, evaluate, predict, compare), texts (text, classify), numeric series (series, series-scores).")
         {
-            train, evaluate, predict, compare, scores, text, classify, s_verbose,
+            train, evaluate, predict, compare, scores, text, classify, series, seriesScores, s_verbose,
         };
         var examples = new Dictionary<Command, string[]>
         {
@@ -56,6 +58,8 @@ internal static class SampleCommandLine
             [scores] = ScoresCommand.Examples,
             [text] = TextCommand.Examples,
             [classify] = ClassifyCommand.Examples,
+            [series] = SeriesCommand.Examples,
+            [seriesScores] = SeriesScoresCommand.Examples,
         };
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         var standard = (HelpAction)help.Action!;

@@ -17,6 +17,18 @@ internal static class SampleOptions
 
     public static Option<int?> Limit(string description) => Positive(new Option<int?>("--limit") { Description = description, HelpName = "rows" });
 
+    /// <summary>--model: which recurrent trainer a command trains.</summary>
+    public static LowerCaseEnum.Choice<Models.RecurrentModelKind> Model(string description) =>
+        LowerCaseEnum.Option("--model", "a model", description, Models.RecurrentModelKind.Sru);
+
+    /// <summary>--epochs of a command that trains on its own data; <paramref name="rows"/> names what an epoch passes over.</summary>
+    public static Option<int?> Epochs(string rows) =>
+        Positive(new Option<int?>("--epochs") { Description = $"Passes over the training {rows}. Default: the trainer's rule for the row count.", HelpName = "n" });
+
+    /// <summary>--output of a command that saves one model zip.</summary>
+    public static Option<string?> Output(string defaultName) =>
+        new("--output") { Description = $"Where to save the model zip (written atomically). Default: {defaultName}.", HelpName = "path" };
+
     public static Option<int> Seed() => new("--seed")
     {
         Description = "The MLContext seed: the same seed and data give the same model.",

@@ -29,12 +29,11 @@ internal sealed class TextCommand
         HelpName = "path",
     };
 
-    private readonly LowerCaseEnum.Choice<RecurrentModelKind> _model =
-        LowerCaseEnum.Option("--model", "a model", "The recurrent classifier to train.", RecurrentModelKind.Sru);
+    private readonly LowerCaseEnum.Choice<RecurrentModelKind> _model = SampleOptions.Model("The recurrent classifier to train.");
 
-    private readonly Option<int?> _epochs = SampleOptions.Positive(new Option<int?>("--epochs") { Description = "Passes over the training texts. Default: the trainer's rule for the row count.", HelpName = "n" });
+    private readonly Option<int?> _epochs = SampleOptions.Epochs("texts");
 
-    private readonly Option<string?> _output = new("--output") { Description = "Where to save the model zip. Default: texts-<model>.zip.", HelpName = "path" };
+    private readonly Option<string?> _output = SampleOptions.Output("texts-<model>.zip");
 
     private readonly Option<int> _seed = SampleOptions.Seed();
 
@@ -74,10 +73,7 @@ internal sealed class TextCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Test accuracy {metrics.MicroAccuracy:P2} (macro {metrics.MacroAccuracy:P2}) on {metrics.ConfusionMatrix.Counts.Sum(row => row.Sum()):N0} texts; trained in {seconds:F1} s."));
 
-        // Written beside the target and moved over it: an interrupted save leaves no half-written zip.
-        string temporary = output + ".saving";
-        ml.Model.Save(model, train.Schema, temporary);
-        File.Move(temporary, output, overwrite: true);
+        ml.Model.SaveAtomically(model, train.Schema, output);
         Console.WriteLine($"Saved {output}.");
         return ExitCode.Ok;
     }

@@ -17,7 +17,7 @@ internal sealed class TrainCommand
     public static readonly string[] Examples =
     [
         "sru train                                # SRU, our defaults, full MNIST, 3 epochs",
-        "sru train --model lstm --blog            # the blog's LSTM settings",
+        "sru train --model lstm --blog            # the blog post's LSTM (see --blog)",
         "sru train --model gru --validation 5000 --epochs 10 --early-stopping-patience 2",
         "sru train --limit 2000 --epochs 1 --plots plots",
         "sru train --dataset fashion --hidden-size 256 --output fashion-sru.zip",
@@ -40,7 +40,7 @@ internal sealed class TrainCommand
 
     private readonly Option<bool> _blog = new("--blog")
     {
-        Description = "The blog's network and training (hongbomin.com/2017/10/13/tensorflow-lstm-sru-mnist): 2 layers of 128, SRU without highway, TensorFlow 1.x initialisation, Adam 0.01 constant, batch 128, clip 1, 3 epochs, no input normalization. Options given explicitly win.",
+        Description = "The network and training of the blog post 'TensorFlow: LSTM vs SRU on MNIST' (https://hongbomin.com/2017/10/13/tensorflow-lstm-sru-mnist/): 2 layers of 128, SRU without highway, TensorFlow 1.x initialisation, Adam 0.01 constant, batch 128, clip 1, 3 epochs, no input normalization. Options given explicitly win.",
     };
 
     private readonly Option<bool> _pixelByPixel = new("--pixel-by-pixel")

@@ -25,4 +25,16 @@ internal static class RecurrentTrainers
         GruTrainer.Options gru => ml.MulticlassClassification.Trainers.Gru(gru),
         _ => throw new ArgumentException($"No trainer for {options.GetType().Name}.", nameof(options)),
     };
+
+    /// <summary>The binary or regression trainer for options made by <see cref="CreateOptions"/>.</summary>
+    public static RecurrentTrainerBase CreateTrainer(MLContext ml, RecurrentTrainerOptions options, SeriesTask task) => (options, task) switch
+    {
+        (SruTrainer.Options sru, SeriesTask.Binary) => ml.BinaryClassification.Trainers.Sru(sru),
+        (LstmTrainer.Options lstm, SeriesTask.Binary) => ml.BinaryClassification.Trainers.Lstm(lstm),
+        (GruTrainer.Options gru, SeriesTask.Binary) => ml.BinaryClassification.Trainers.Gru(gru),
+        (SruTrainer.Options sru, SeriesTask.Regression) => ml.Regression.Trainers.Sru(sru),
+        (LstmTrainer.Options lstm, SeriesTask.Regression) => ml.Regression.Trainers.Lstm(lstm),
+        (GruTrainer.Options gru, SeriesTask.Regression) => ml.Regression.Trainers.Gru(gru),
+        _ => throw new ArgumentException($"No {task} trainer for {options.GetType().Name}.", nameof(options)),
+    };
 }

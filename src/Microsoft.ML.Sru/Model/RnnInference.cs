@@ -241,7 +241,7 @@ internal sealed unsafe class RnnInference : ManagedInference
     /// A weight matrix W [n, k] (as nn.LSTM/nn.GRU keep it) transposed, W^T [k, n], for the products A·W^T, and stored as
     /// column groups: group g, W^T's columns [128·g, 128·g + w_g) as a dense [k, w_g] block, at 128·g·k. A single row's
     /// product (h·W_hh^T each step, the weights streamed from L2) then reads memory in order, not 128 columns of rows
-    /// 4·n bytes apart: h·W_hh^T at the blog's shape (H = 128, 54 steps a row) took 89 µs instead of 144 µs.
+    /// 4·n bytes apart (docs/design.md has the measurement).
     /// </summary>
     private sealed class ColumnGroups
     {

@@ -24,11 +24,7 @@ internal sealed class SruEncoder : nn.Module<Tensor, Tensor>, ISequenceEncoder
         _bidirectional = spec.SruCell.Bidirectional;
         layers = new ModuleList<SruLayer>();
         for (int i = 0; i < spec.NumberOfLayers; i++)
-        {
-            // As in the official SRU, dropout applies between layers: not to the last one's output.
-            float dropout = i < spec.NumberOfLayers - 1 ? spec.SruCell.Dropout : 0;
-            layers.Add(new SruLayer($"layer{i}", i == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, spec.UseHighway, spec.SruCell, dropout));
-        }
+            layers.Add(new SruLayer($"layer{i}", SruLayerPlan.For(spec, i)));
         RegisterComponents();
     }
 

@@ -92,27 +92,23 @@ internal sealed unsafe class SruInference : ManagedInference
         NetworkSpec spec = network.Spec;
         if (spec.Cell != RecurrentCellKind.Sru)
             return null;
-        var state = network.state_dict();
         static float[] Values(torch.Tensor tensor) => TensorValues.ToArray(tensor);
+        static float[]? Maybe(torch.Tensor? tensor) => tensor is null ? null : Values(tensor);
 
-        var layers = new Layer[spec.NumberOfLayers];
-        for (int i = 0; i < layers.Length; i++)
+        // Each layer as its module describes it: the plan's shape, the module's own weights.
+        Layer[] layers = network.SruLayers.Select(module =>
         {
-            int input = i == 0 ? spec.StepSize : spec.OutputWidth;
-            int blocks = spec.UseHighway && input != spec.OutputWidth ? 4 : 3;
-            SruSkip skip = !spec.UseHighway ? SruSkip.None : blocks == 4 ? SruSkip.UBlock : SruSkip.External;
-            string prefix = $"encoder.layers.{i}.";
-            float[]? cellWeights = spec.SruCell.UseCellStateWeights ? Values(state[prefix + "weight_c"]) : null;
-            int projection = spec.SruCell.ProjectionFor(input, spec.OutputWidth);
-            bool norm = spec.SruCell.LayerNorm != SruLayerNorm.None;
-            layers[i] = new Layer(Values(state[prefix + "weight"]), Values(state[prefix + "bias"]), cellWeights, input, blocks, skip)
+            SruLayerPlan plan = module.Plan;
+            var w = module.Weights;
+            return new Layer(Values(w.Weight), Values(w.Bias), Maybe(w.CellWeights), plan.InputSize, plan.Blocks, plan.Skip)
             {
-                Projection = projection > 0 ? Values(state[prefix + "weight_proj"]) : null,
-                ProjectionSize = projection,
-                NormWeight = norm ? Values(state[prefix + "layer_norm.weight"]) : null,
-                NormBias = norm ? Values(state[prefix + "layer_norm.bias"]) : null,
+                Projection = Maybe(w.Projection),
+                ProjectionSize = plan.ProjectionSize,
+                NormWeight = Maybe(w.NormWeight),
+                NormBias = Maybe(w.NormBias),
             };
-        }
+        }).ToArray();
+        var state = network.state_dict();
         return new SruInference(spec, layers, new InferenceHead(state, spec), useGemm && Sgemm512.IsSupported);
     }
 

@@ -17,14 +17,7 @@ namespace Microsoft.ML.Sru.Model;
 /// </summary>
 internal sealed class SruLayer : nn.Module<Tensor, Tensor>
 {
-    private readonly int _inputSize;
-    private readonly int _hiddenSize;
-    private readonly bool _useHighway;
-    private readonly SruCellSpec _cell;
-    private readonly float _dropout;
-
-    /// <summary>Number of H-wide blocks in U per direction: z, f, r, and a projected skip input x' when the highway needs one.</summary>
-    private readonly int _blocks;
+    private readonly SruLayerPlan _plan;
 
 #pragma warning disable IDE1006 // Parameter names are the state-dict keys.
     private readonly Parameter? weight_proj;
@@ -38,44 +31,44 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     public const double LayerNormEpsilon = 1e-5;
 
     /// <param name="name">The module's name.</param>
-    /// <param name="inputSize">Values per step coming in.</param>
-    /// <param name="hiddenSize">Units per direction.</param>
-    /// <param name="useHighway">Whether h carries the skip term.</param>
-    /// <param name="cell">The recurrence options; null for the 2017 form.</param>
-    /// <param name="dropout">Dropout probability on this layer's output in training (the official SRU uses it on all but the last layer).</param>
-    public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0) : base(name)
+    /// <param name="plan">What the layer is.</param>
+    public SruLayer(string name, SruLayerPlan plan) : base(name)
     {
-        _cell = cell ?? SruCellSpec.Classic;
-        _inputSize = inputSize;
-        _hiddenSize = hiddenSize;
-        _useHighway = useHighway;
-        _dropout = dropout;
-        int output = _cell.Directions * hiddenSize;
-        _blocks = useHighway && inputSize != output ? 4 : 3;
-
-        int projection = _cell.ProjectionFor(inputSize, output);
-        if (projection > 0)
-            weight_proj = nn.Parameter(torch.empty(inputSize, projection));
-        weight = nn.Parameter(torch.empty(projection > 0 ? projection : inputSize, output * _blocks));
+        _plan = plan;
+        if (plan.ProjectionSize > 0)
+            weight_proj = nn.Parameter(torch.empty(plan.InputSize, plan.ProjectionSize));
+        weight = nn.Parameter(torch.empty(plan.WeightRows, plan.WeightColumns));
         // Forget and reset gate biases, side by side: [b_f | b_r], each over all directions.
-        bias = nn.Parameter(torch.zeros(2 * output));
-        if (_cell.UseCellStateWeights)
-            weight_c = nn.Parameter(torch.zeros(2 * output));
-        if (_cell.LayerNorm != SruLayerNorm.None)
-            layer_norm = nn.LayerNorm(_cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? inputSize : output, LayerNormEpsilon);
-        SruInitialization.Apply(_cell, _blocks, _useHighway, dropout, weight_proj, weight, bias, weight_c);
+        bias = nn.Parameter(torch.zeros(2 * plan.OutputWidth));
+        if (plan.Cell.UseCellStateWeights)
+            weight_c = nn.Parameter(torch.zeros(2 * plan.OutputWidth));
+        if (plan.LayerNorm != SruLayerNorm.None)
+            layer_norm = nn.LayerNorm(plan.LayerNormWidth, LayerNormEpsilon);
+        SruInitialization.Apply(plan.Cell, plan.Blocks, plan.UseHighway, plan.Dropout, weight_proj, weight, bias, weight_c);
         RegisterComponents();
     }
+
+    /// <summary>A layer on its own: see <see cref="SruLayerPlan.Single"/>.</summary>
+    public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0)
+        : this(name, SruLayerPlan.Single(inputSize, hiddenSize, useHighway, cell, dropout))
+    {
+    }
+
+    public SruLayerPlan Plan => _plan;
+
+    /// <summary>The layer's weights by what they are: W, the gate biases [b_f | b_r], v (or null), W_proj (or null), the layer norm's scale and shift (or null).</summary>
+    public (Tensor Weight, Tensor Bias, Tensor? CellWeights, Tensor? Projection, Tensor? NormWeight, Tensor? NormBias) Weights =>
+        (weight, bias, weight_c, weight_proj, layer_norm?.weight, layer_norm?.bias);
 
     /// <summary>The recurrence used by <see cref="forward"/>; swapped for the fused CPU kernel where one exists.</summary>
     public ISruRecurrence Recurrence { get; set; } = Kernels.FusedSruRecurrence.Instance;
 
-    /// <summary>Redraws W and the gate biases as the blog's TensorFlow SRU cell started (see <see cref="TensorFlowInitialization.SruLayer"/>).</summary>
+    /// <summary>Redraws W and the gate biases as the TensorFlow SRU cell of the blog post the sample reproduces (<see cref="BlogReproduction"/>) started (see <see cref="TensorFlowInitialization.SruLayer"/>).</summary>
     public void InitializeAsTensorFlow1()
     {
         if (weight_proj is not null || weight_c is not null || layer_norm is not null)
             throw new ArgumentException("WeightInitialization.TensorFlow1 describes the 2017 SRU cell only: no ProjectionSize, UseCellStateWeights or LayerNorm.");
-        TensorFlowInitialization.SruLayer(weight, bias, _cell.Directions * _hiddenSize);
+        TensorFlowInitialization.SruLayer(weight, bias, _plan.OutputWidth);
     }
 
     public override Tensor forward(Tensor input) => Run(input, lastStepOnly: false, lengths: null);
@@ -92,63 +85,55 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     private Tensor Run(Tensor input, bool lastStepOnly, int[]? lengths)
     {
         long steps = input.shape[0], batch = input.shape[1];
-        int directions = _cell.Directions;
-        Tensor x = layer_norm is not null && _cell.LayerNorm == SruLayerNorm.BeforeRecurrence ? layer_norm.forward(input) : input;
-        Tensor rows = x.reshape(steps * batch, _inputSize);
+        int directions = _plan.Directions, hidden = _plan.HiddenSize;
+        Tensor x = layer_norm is not null && _plan.LayerNorm == SruLayerNorm.BeforeRecurrence ? layer_norm.forward(input) : input;
+        Tensor rows = x.reshape(steps * batch, _plan.InputSize);
         if (weight_proj is not null)
             rows = Recurrence.Project(rows, weight_proj);
-        bool dropout = training && _dropout > 0;
+        bool dropout = training && _plan.Dropout > 0;
         Tensor h;
         // The fused projection-and-recurrence layer has no pads; a padded batch runs the recurrence kernel alone.
-        if (directions == 1 && !dropout && lengths is null && FusableSkip(x, input) is { } source
-            && Recurrence.ForwardLayer(rows, weight, bias, weight_c, source, _cell.Activation, steps, _hiddenSize, lastStepOnly) is { } fused)
+        if (_plan.WhyNotFused is null && !dropout && lengths is null
+            && Recurrence.ForwardLayer(rows, weight, bias, weight_c, _plan.Skip, _plan.Cell.Activation, steps, hidden, lastStepOnly) is { } fused)
         {
             // The fused layer computes only the last step's h when that is all that is wanted.
-            h = lastStepOnly ? fused.reshape(batch, _hiddenSize) : fused.reshape(steps, batch, _hiddenSize);
+            h = lastStepOnly ? fused.reshape(batch, hidden) : fused.reshape(steps, batch, hidden);
         }
         else
         {
             // One GEMM over all time steps: [T·B, I] × [I, D·k·H].
-            Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _blocks, _hiddenSize);
-            Tensor? skip = !_useHighway ? null : _blocks == 4 ? u.select(3, 3) : SkipInput(input, steps, batch);
-            h = Recurrence.Forward(u, bias, weight_c, skip, _cell.Activation, lengths);
+            Tensor u = Recurrence.Project(rows, weight).view(steps, batch, directions, _plan.Blocks, hidden);
+            Tensor? skip = _plan.Skip switch
+            {
+                Kernels.SruSkip.UBlock => u.select(3, 3),
+                Kernels.SruSkip.External => SkipInput(input, steps, batch),
+                _ => null,
+            };
+            h = Recurrence.Forward(u, bias, weight_c, skip, _plan.Cell.Activation, lengths);
             if (dropout)
                 h = DropOut(h, skip, batch);
-            h = h.reshape(steps, batch, directions * _hiddenSize);
+            h = h.reshape(steps, batch, _plan.OutputWidth);
             if (lastStepOnly)
                 h = h.select(0, steps - 1);
         }
         // Per row, so the same on the last step alone.
-        if (layer_norm is not null && _cell.LayerNorm == SruLayerNorm.AfterRecurrence)
+        if (layer_norm is not null && _plan.LayerNorm == SruLayerNorm.AfterRecurrence)
             h = layer_norm.forward(h);
         return h;
-    }
-
-    /// <summary>
-    /// The skip as <see cref="ISruRecurrence.ForwardLayer"/> takes it, or null when it cannot: the skip must be U's fourth
-    /// block, or the projection's input itself (no projection, no layer norm before, no rescaling).
-    /// </summary>
-    private Kernels.SruSkip? FusableSkip(Tensor x, Tensor input)
-    {
-        if (!_useHighway)
-            return Kernels.SruSkip.None;
-        if (_blocks == 4)
-            return Kernels.SruSkip.UBlock;
-        return weight_proj is null && !_cell.Rescale && ReferenceEquals(x, input) ? Kernels.SruSkip.External : null;
     }
 
     /// <summary>The raw (not normalised) input as x', split per direction and scaled by α when rescaling.</summary>
     private Tensor SkipInput(Tensor input, long steps, long batch)
     {
-        Tensor skip = input.reshape(steps, batch, _cell.Directions, _hiddenSize);
-        return _cell.Rescale ? skip * _cell.SkipScale : skip;
+        Tensor skip = input.reshape(steps, batch, _plan.Directions, _plan.HiddenSize);
+        return _plan.Cell.Rescale ? skip * _plan.SkipScale : skip;
     }
 
     /// <summary>h = x' + m⊙r⊙(g(c) − x') = x' + m⊙(h − x'), with one mask m per sequence and unit for all steps.</summary>
     private Tensor DropOut(Tensor h, Tensor? skip, long batch)
     {
         Tensor mask = torch.empty(new long[] { 1, batch, h.shape[2], h.shape[3] }, h.dtype, h.device)
-            .bernoulli_(1 - _dropout).div_(1 - _dropout);
+            .bernoulli_(1 - _plan.Dropout).div_(1 - _plan.Dropout);
         return skip is null ? h * mask : skip + (h - skip) * mask;
     }
 }

@@ -37,7 +37,7 @@ internal static class SequenceClassifierOnnx
         string sequences = graph.Op("Transpose", new[] { steps },
             node => node.AddAttribute("perm", new long[] { 1, 0, 2 }));
         string summary = spec.Cell == RecurrentCellKind.Sru
-            ? SruOnnxEncoder.Write(graph, spec, state, sequences)
+            ? SruOnnxEncoder.Write(graph, spec, network.SruLayers.ToList(), sequences)
             : TorchRnnOnnxEncoder.Write(graph, spec, state, sequences);
 
         string logits = graph.Op("Gemm",

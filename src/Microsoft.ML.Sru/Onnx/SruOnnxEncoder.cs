@@ -18,43 +18,45 @@ internal static class SruOnnxEncoder
     /// The summary the head reads, [N, D·H], from time-major <paramref name="sequences"/> [T, N, S]: the last step's
     /// output, or with two directions the forward one's at the last step beside the backward one's at the first.
     /// </summary>
-    public static string Write(OnnxGraph graph, NetworkSpec spec, IReadOnlyDictionary<string, Tensor> state, string sequences)
+    public static string Write(OnnxGraph graph, NetworkSpec spec, IReadOnlyList<SruLayer> layers, string sequences)
     {
         SruCellSpec cell = spec.SruCell;
         int steps = spec.SequenceLength, hidden = spec.HiddenSize, directions = cell.Directions, width = spec.OutputWidth;
         string x = sequences;
         for (int l = 0; l < spec.NumberOfLayers; l++)
         {
+            // Initializer names only: the weights come from the layer itself.
             string prefix = $"encoder.layers.{l}.";
-            float[] Weights(string name) => TensorValues.ToArray(state[prefix + name]);
-            int input = l == 0 ? spec.StepSize : width;
-            int blocks = spec.UseHighway && input != width ? 4 : 3;
+            SruLayerPlan plan = layers[l].Plan;
+            var weights = layers[l].Weights;
+            static float[] Values(Tensor tensor) => TensorValues.ToArray(tensor);
+            int input = plan.InputSize, blocks = plan.Blocks;
             // With one direction the head reads the last layer's last step alone: h is computed for it only.
             bool lastStepOnly = directions == 1 && l == spec.NumberOfLayers - 1;
 
             string source = x;
             if (cell.LayerNorm == SruLayerNorm.BeforeRecurrence)
-                source = LayerNorm(graph, source, Weights("layer_norm.weight"), Weights("layer_norm.bias"));
+                source = LayerNorm(graph, source, Values(weights.NormWeight!), Values(weights.NormBias!));
             int inner = input;
-            int projection = cell.ProjectionFor(input, width);
+            int projection = plan.ProjectionSize;
             if (projection > 0)
             {
-                source = graph.Op("MatMul", source, graph.Constant(prefix + "weight_proj", Weights("weight_proj"), input, projection));
+                source = graph.Op("MatMul", source, graph.Constant(prefix + "weight_proj", Values(weights.Projection!), input, projection));
                 inner = projection;
             }
-            string u = graph.Op("MatMul", source, graph.Constant(prefix + "weight", Weights("weight"), inner, directions * blocks * hidden));
+            string u = graph.Op("MatMul", source, graph.Constant(prefix + "weight", Values(weights.Weight), inner, directions * blocks * hidden));
             string[] parts = graph.Split(u, axis: 2, directions * blocks);
 
             // The skip when the input is as wide as the output: the raw input (not normalised), per direction, ·α.
             string[]? inputSkips = null;
-            if (spec.UseHighway && blocks == 3)
+            if (plan.Skip == Model.Kernels.SruSkip.External)
             {
                 string raw = cell.SkipScale == 1f ? x : graph.Mul(x, graph.Scalar("alpha", cell.SkipScale));
                 inputSkips = graph.Split(raw, axis: 2, directions);
             }
 
-            float[] bias = Weights("bias");
-            float[]? cellWeights = cell.UseCellStateWeights ? Weights("weight_c") : null;
+            float[] bias = Values(weights.Bias);
+            float[]? cellWeights = weights.CellWeights is null ? null : Values(weights.CellWeights);
             var outputs = new string[directions];
             for (int d = 0; d < directions; d++)
             {
@@ -65,13 +67,18 @@ internal static class SruOnnxEncoder
                     graph.Constant($"{prefix}bias_r{d}", Block(bias, 1), hidden),
                     cellWeights is null ? null : graph.Constant($"{prefix}weight_c_f{d}", Block(cellWeights, 0), hidden),
                     cellWeights is null ? null : graph.Constant($"{prefix}weight_c_r{d}", Block(cellWeights, 1), hidden));
-                string? skip = !spec.UseHighway ? null : blocks == 4 ? parts[d * blocks + 3] : inputSkips![d];
+                string? skip = plan.Skip switch
+                {
+                    Model.Kernels.SruSkip.UBlock => parts[d * blocks + 3],
+                    Model.Kernels.SruSkip.External => inputSkips![d],
+                    _ => null,
+                };
                 outputs[d] = Direction(graph, steps, parts[d * blocks], parts[d * blocks + 1], parts[d * blocks + 2], skip, gates,
                     cell.Activation, backward: d == 1, lastStepOnly);
             }
             x = graph.Concat(outputs, axis: 2);
             if (cell.LayerNorm == SruLayerNorm.AfterRecurrence)
-                x = LayerNorm(graph, x, Weights("layer_norm.weight"), Weights("layer_norm.bias"));
+                x = LayerNorm(graph, x, Values(weights.NormWeight!), Values(weights.NormBias!));
         }
 
         if (directions == 1)

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Microsoft.ML.Sru.Runtime.Interop;
 
 namespace Microsoft.ML.Sru.Runtime;
 
@@ -8,7 +8,7 @@ namespace Microsoft.ML.Sru.Runtime;
 /// one file system), are flushed to the disk, and the temporary file is renamed over the target; then the folder
 /// itself is flushed (on Linux and macOS), so that the rename survives a power cut too.
 /// </summary>
-internal static partial class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>How the name of a temporary file ends; a file with it is never a finished one.</summary>
     public const string PartialSuffix = ".partial";
@@ -88,24 +88,15 @@ internal static partial class AtomicFile
             return;
         try
         {
-            int descriptor = Open(directory, 0 /* O_RDONLY */);
+            int descriptor = LibC.Open(directory, 0 /* O_RDONLY */);
             if (descriptor < 0)
                 return;
-            _ = Fsync(descriptor);
-            _ = Close(descriptor);
+            _ = LibC.Fsync(descriptor);
+            _ = LibC.Close(descriptor);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // No libc to ask: the file's own content is already on the disk.
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync")]
-    private static partial int Fsync(int descriptor);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int descriptor);
 }

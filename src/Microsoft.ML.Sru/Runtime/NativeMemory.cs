@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Microsoft.ML.Sru.Runtime.Interop;
 
 namespace Microsoft.ML.Sru.Runtime;
 
@@ -6,8 +6,11 @@ namespace Microsoft.ML.Sru.Runtime;
 /// Hands memory freed during an epoch back to the OS. libtorch's per-step buffers are freed with glibc's
 /// free, which keeps them in its arenas; without a trim the working set climbs for several epochs before it
 /// levels off. Runs once per epoch, so its cost (milliseconds) does not show in training time.
+/// Process-wide: both act on the C library's one heap (and the trim first forces a full garbage collection), which every thread and native library in the process shares;
+/// each runs only when its option asks for it (<c>TuneNativeAllocator</c>, <c>TrimNativeMemoryEachEpoch</c>), and the
+/// allocator setting stays for the process's life.
 /// </summary>
-internal static partial class NativeMemory
+internal static class NativeMemory
 {
     private const int MmapThresholdParameter = -3, TrimThresholdParameter = -1;
 
@@ -30,7 +33,7 @@ internal static partial class NativeMemory
             return true;
         try
         {
-            bool tuned = Mallopt(MmapThresholdParameter, RetainedBufferBytes) == 1 && Mallopt(TrimThresholdParameter, 2 * RetainedBufferBytes) == 1;
+            bool tuned = LibC.Mallopt(MmapThresholdParameter, RetainedBufferBytes) == 1 && LibC.Mallopt(TrimThresholdParameter, 2 * RetainedBufferBytes) == 1;
             if (tuned)
                 Volatile.Write(ref s_allocatorTuned, 1);
             return tuned;
@@ -49,17 +52,11 @@ internal static partial class NativeMemory
             return;
         try
         {
-            _ = MallocTrim(0);
+            _ = LibC.MallocTrim(0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc (e.g. musl): nothing to trim.
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "mallopt")]
-    private static partial int Mallopt(int parameter, int value);
-
-    [LibraryImport("libc", EntryPoint = "malloc_trim")]
-    private static partial int MallocTrim(nuint pad);
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.ML.Sru.Runtime.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 using SystemMemory = System.Runtime.InteropServices.NativeMemory;
@@ -16,8 +17,11 @@ namespace Microsoft.ML.Sru.Runtime;
 /// storage is freed, and its block goes back to the pool. Closed, the pool frees its idle blocks and any block
 /// returned later, and <see cref="Empty"/> is plain <c>torch.empty</c>. Idle memory is capped
 /// (<see cref="MaxIdleBytes"/>), so the pool holds at most one step's working set plus that cap.
+/// Process-wide: the pool is static (one per process, shared by every training and scoring thread), and while any
+/// scope is open every large float32 tensor the kernels ask for comes from it; it makes tensors through a TorchSharp
+/// entry point outside its API (<see cref="LibTorchSharpNative"/>).
 /// </summary>
-internal static unsafe partial class TensorPool
+internal static unsafe class TensorPool
 {
     /// <summary>Blocks smaller than this come from libtorch as usual: glibc's heap serves them without page faults.</summary>
     public const long MinPooledBytes = 256 << 10;
@@ -45,6 +49,8 @@ internal static unsafe partial class TensorPool
     /// <summary>Opens the pool until the returned scope is disposed; scopes nest and may overlap across threads.</summary>
     public static IDisposable Open()
     {
+        // Pooled tensors come from a TorchSharp entry point outside its API: refuse a TorchSharp of another version first.
+        TorchRuntime.EnsureLoaded();
         lock (Gate)
             s_openCount++;
         return new Scope();
@@ -76,7 +82,7 @@ internal static unsafe partial class TensorPool
         nint block = Take(bytes);
         nint handle;
         fixed (long* sizes = shape)
-            handle = NewTensor((void*)block, &Release, sizes, shape.Length, Float32, Float32, (int)DeviceType.CPU, 0, 0);
+            handle = LibTorchSharpNative.NewTensor((void*)block, &Release, sizes, shape.Length, Float32, Float32, (int)DeviceType.CPU, 0, 0);
         if (handle == 0)
         {
             // libtorch did not take the block (it would have called Release otherwise).
@@ -162,11 +168,6 @@ internal static unsafe partial class TensorPool
             // Nothing may unwind into libtorch; a block that cannot go back is leaked rather than crash the process.
         }
     }
-
-    /// <summary>torch::from_blob with a deleter, as TorchSharp's own array-backed tensors are made.</summary>
-    [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_new")]
-    private static partial nint NewTensor(void* data, delegate* unmanaged[Cdecl]<void*, void> deleter, long* sizes, int dimensions,
-        sbyte dataType, sbyte tensorType, int deviceType, int deviceIndex, byte requiresGrad);
 
     private sealed class Scope : IDisposable
     {

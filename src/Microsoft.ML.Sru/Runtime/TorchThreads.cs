@@ -8,7 +8,8 @@ namespace Microsoft.ML.Sru.Runtime;
 /// those spinning workers would keep off the cores. So an SRU trained on those kernels runs libtorch single-threaded:
 /// what libtorch still does then (head, loss, optimizer, copies) is small.
 /// The setting is process-wide, so scopes are counted: the first one opened saves the count and the last one closed
-/// restores it, whatever order overlapping trainings end in. Any libtorch computation running meanwhile shares it.
+/// restores it, whatever order overlapping trainings end in. Process-wide: any libtorch computation running meanwhile,
+/// the app's own included, runs on one thread too.
 /// </summary>
 internal sealed class TorchThreads : IDisposable
 {

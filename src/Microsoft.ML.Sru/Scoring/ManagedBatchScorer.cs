@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Model.Kernels;
+using Microsoft.ML.Sru.Runtime;
 
 namespace Microsoft.ML.Sru.Scoring;
 

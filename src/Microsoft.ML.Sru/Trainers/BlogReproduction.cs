@@ -9,16 +9,16 @@ namespace Microsoft.ML.Sru;
 /// </summary>
 public static class BlogReproduction
 {
-    /// <summary>The blog's SRU test accuracy.</summary>
+    /// <summary>The blog post's SRU test accuracy.</summary>
     public const double SruAccuracy = 0.9719;
 
-    /// <summary>The blog's LSTM test accuracy.</summary>
+    /// <summary>The blog post's LSTM test accuracy.</summary>
     public const double LstmAccuracy = 0.9804;
 
-    /// <summary>The rows the blog trained on: TensorFlow's read_data_sets keeps the first 5,000 of the 60,000 for validation.</summary>
+    /// <summary>The rows the blog post trained on: TensorFlow's read_data_sets keeps the first 5,000 of the 60,000 for validation.</summary>
     public const int TrainingRows = 55_000;
 
-    /// <summary>Sets <paramref name="options"/> to the blog's network and training; returns them.</summary>
+    /// <summary>Sets <paramref name="options"/> to the blog post's network and training; returns them.</summary>
     public static T Configure<T>(T options) where T : RecurrentTrainerOptions
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -27,10 +27,10 @@ public static class Defaults
     /// <summary>Default of <see cref="RecurrentTrainerOptions.EmbeddingSize"/>.</summary>
     public const int EmbeddingSize = 64;
 
-    /// <summary>Default of <see cref="RecurrentTrainerOptions.HiddenSize"/>, the blog's configuration.</summary>
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.HiddenSize"/>, the configuration of <see cref="BlogReproduction">the blog post</see>.</summary>
     public const int HiddenSize = 128;
 
-    /// <summary>Default of <see cref="RecurrentTrainerOptions.NumberOfLayers"/> for the LSTM and GRU, the blog's configuration.</summary>
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.NumberOfLayers"/> for the LSTM and GRU, the configuration of <see cref="BlogReproduction">the blog post</see>.</summary>
     public const int NumberOfLayers = 2;
 
     /// <summary>Default of <see cref="RecurrentTrainerOptions.NumberOfLayers"/> for the SRU, whose layers cost a fraction of an LSTM's.</summary>
@@ -48,7 +48,7 @@ public static class Defaults
     /// <summary>Default of <see cref="RecurrentTrainerOptions.LearningRate"/>.</summary>
     public const float LearningRate = 0.005f;
 
-    /// <summary>Default of <see cref="RecurrentTrainerOptions.GradientClipNorm"/>, as in the blog.</summary>
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.GradientClipNorm"/>, as in <see cref="BlogReproduction">the blog post</see>.</summary>
     public const float GradientClipNorm = 1.0f;
 
     /// <summary>Default of <see cref="RecurrentTrainerOptions.LearningRateDecay"/>: the rate halves after each epoch of the step schedule.</summary>
@@ -120,7 +120,7 @@ public static class Defaults
     /// <summary>Default of <see cref="SruTrainer.Options.UseCellStateWeights"/>: the 2017 gates.</summary>
     public const bool UseCellStateWeights = false;
 
-    /// <summary>Default of <see cref="SruTrainer.Options.Activation"/>: the 2017 paper's and the blog's.</summary>
+    /// <summary>Default of <see cref="SruTrainer.Options.Activation"/>: the 2017 paper's and that of <see cref="BlogReproduction">the blog post</see>.</summary>
     public const SruActivation Activation = SruActivation.Tanh;
 
     /// <summary>Default of <see cref="SruTrainer.Options.HighwayBias"/>.</summary>

@@ -1,20 +1,24 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Scoring;
 using Microsoft.ML.Sru.Trainers;
 
 namespace Microsoft.ML.Sru;
 
 /// <summary>
 /// A recurrent binary classifier: a score (the head's logit) and its probability (the sigmoid). ML.NET's binary scorer
-/// adds the Probability column for models that give a distribution (<see cref="IValueMapperDist"/>).
+/// binds it through <see cref="BinaryRowMapper"/> (<see cref="ISchemaBindableMapper"/>), which reads every input kind;
+/// <see cref="IValueMapperDist"/> serves callers that map values directly.
 /// </summary>
-internal sealed class RecurrentBinaryModelParameters : RecurrentModelParameters, IPredictorProducing<float>, IValueMapperDist
+internal sealed class RecurrentBinaryModelParameters : RecurrentModelParameters, IPredictorProducing<float>, IValueMapperDist, ISchemaBindableMapper
 {
     internal RecurrentBinaryModelParameters(IHostEnvironment env, SequenceClassifier network, InputScaling scaling, SequenceInput input)
         : base(env, network, scaling, input)
     {
     }
+
+    ISchemaBoundMapper ISchemaBindableMapper.Bind(IHostEnvironment env, RoleMappedSchema schema) => new BinaryRowMapper(schema, this, this);
 
     DataViewType IValueMapperDist.DistType => NumberDataViewType.Single;
 

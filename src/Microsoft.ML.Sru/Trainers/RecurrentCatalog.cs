@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru;
+using Microsoft.ML.Sru.Runtime.Interop;
 using Microsoft.ML.Sru.Trainers;
 
 namespace Microsoft.ML;
@@ -231,9 +232,5 @@ public static class RecurrentCatalog
         return options;
     }
 
-    private static IHostEnvironment EnvironmentOf(TrainCatalogBase.CatalogInstantiatorBase catalog)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        return CatalogUtils.GetEnvironment(catalog);
-    }
+    private static IHostEnvironment EnvironmentOf(TrainCatalogBase.CatalogInstantiatorBase catalog) => MlNetCatalogs.EnvironmentOf(catalog);
 }

@@ -20,9 +20,6 @@ public abstract class RecurrentTrainerBase
 {
     private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
-    // TorchSharp's global generator seeds initial weights; builds from different threads must not interleave.
-    private static readonly object SeedLock = new();
-
     private readonly RecurrentTrainerOptions _options;
     private readonly RecurrentCellKind _cell;
     private readonly RecurrentTask _task;
@@ -241,12 +238,17 @@ public abstract class RecurrentTrainerBase
         if (_options.MaxEpoch is null)
             ch.Info("MaxEpoch not set: training {0} epochs for {1} rows.", plan.Epochs, set.RowCount);
         SequenceClassifier network;
-        lock (SeedLock)
+        using (TorchSeed.Seeded(seed))
         {
-            torch.manual_seed(seed);
             network = spec.Build();
             if (_options.Initialization == WeightInitialization.TensorFlow1 && initialModel is null)
                 TensorFlowInitialization.Apply(network);
+        }
+
+        foreach (var (layer, index) in network.SruLayers.Select((layer, index) => (layer, index)))
+        {
+            if (layer.Plan.WhyNotFusedInTraining is string why)
+                ch.Info("SRU layer {0} trains as a projection and then the recurrence, not as one fused layer: {1}.", index, why);
         }
 
         try

@@ -97,7 +97,7 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// Gradients are rescaled so their global L2 norm is at most this value. Default <see cref="Defaults.GradientClipNorm"/>
-    /// (as in the blog); 0 turns clipping off. Range 0 or greater.
+    /// (as in <see cref="BlogReproduction">the blog post</see>); 0 turns clipping off. Range 0 or greater.
     /// </summary>
     public float GradientClipNorm { get; set; } = Defaults.GradientClipNorm;
 

@@ -14,7 +14,7 @@ public sealed class SruTrainer : RecurrentTrainerBase
     /// <summary>
     /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth and batch: an SRU layer costs
     /// a fraction of an LSTM layer, so the SRU stacks more layers (<see cref="Defaults.SruNumberOfLayers"/>) and takes more,
-    /// smaller steps (<see cref="Defaults.SruBatchSize"/>). docs/defaults.md has the measurements behind them.
+    /// smaller steps (<see cref="Defaults.SruBatchSize"/>). docs/results.md has the measurements behind them.
     /// </summary>
     public sealed class Options : RecurrentTrainerOptions
     {
@@ -44,13 +44,13 @@ public sealed class SruTrainer : RecurrentTrainerBase
         /// r_t = σ(u_r + v_r⊙c_{t−1} + b_r), and the official initialisation with them (forget-gate bias 0, v and the gate
         /// weights scaled by √½). The gates then depend on the previous step, which costs the recurrence a little time.
         /// Default <see cref="Defaults.UseCellStateWeights"/>: the 2017 gates σ(u + b) with a forget-gate bias of +2, the
-        /// form the blog reproduction uses.
+        /// form <see cref="BlogReproduction"/> uses.
         /// </summary>
         public bool UseCellStateWeights { get; set; } = Defaults.UseCellStateWeights;
 
         /// <summary>
         /// The cell activation g in h_t = r_t⊙g(c_t) + (1 − r_t)⊙x'_t: <see cref="SruActivation.Tanh"/> (the 2017 paper's
-        /// and the blog's) or <see cref="SruActivation.Identity"/> (the official SRU 2.x default). Default
+        /// and that of <see cref="BlogReproduction">the blog post</see>) or <see cref="SruActivation.Identity"/> (the official SRU 2.x default). Default
         /// <see cref="Defaults.Activation"/>.
         /// </summary>
         public SruActivation Activation { get; set; } = Defaults.Activation;

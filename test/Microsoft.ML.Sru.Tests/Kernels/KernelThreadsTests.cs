@@ -1,4 +1,5 @@
 using Microsoft.ML.Sru.Model.Kernels;
+using Microsoft.ML.Sru.Runtime;
 
 namespace Microsoft.ML.Sru.Tests.Kernels;
 

@@ -9,7 +9,7 @@ using Microsoft.ML.Sru.Tests.Build;
 namespace Microsoft.ML.Sru.Tests.Package;
 
 /// <summary>
-/// Packs the library as users get it and builds apps outside the repository that consume the package:
+/// Packs the library and the datasets package as users get them and builds apps outside the repository that consume them:
 /// one referencing it directly (on the lowest ML.NET the package accepts, and on every newer checked one),
 /// one through a project reference (the buildTransitive path). Each app builds with warnings as errors,
 /// trains, saves, reloads and predicts, which needs TorchSharp to load, so on Debian 12 it needs the
@@ -22,6 +22,8 @@ public sealed class PackageTests
 {
     private const string PackageId = "Sru.MLNet";
     private const string ProjectName = "Microsoft.ML.Sru";
+    private const string DatasetsPackageId = "Sru.MLNet.Datasets";
+    private const string DatasetsProjectName = "Microsoft.ML.Sru.Datasets";
     private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
 
     private static string _root = null!;
@@ -45,11 +47,14 @@ public sealed class PackageTests
             // or rewritten under the other tests; the intermediate nuspec goes to the temporary folder too.
             string repository = RepositoryRoot();
             string configuration = typeof(PackageTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-            var clock = Stopwatch.StartNew();
-            DotnetCommand.Run(repository, StepTimeout, context.CancellationToken,
-                "pack", Path.Combine("src", ProjectName, ProjectName + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
-                $"-p:Version={_version}", $"-p:MlNetVersion={BuildSettings.MlNetVersion}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec")}{Path.DirectorySeparatorChar}", "-o", Feed);
-            context.WriteLine($"pack: {clock.Elapsed.TotalSeconds:0.0} s");
+            foreach (string project in new[] { ProjectName, DatasetsProjectName })
+            {
+                var clock = Stopwatch.StartNew();
+                DotnetCommand.Run(repository, StepTimeout, context.CancellationToken,
+                    "pack", Path.Combine("src", project, project + ".csproj"), "-c", configuration, "--no-build", "-nodeReuse:false",
+                    $"-p:Version={_version}", $"-p:MlNetVersion={BuildSettings.MlNetVersion}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec", project)}{Path.DirectorySeparatorChar}", "-o", Feed);
+                context.WriteLine($"pack {project}: {clock.Elapsed.TotalSeconds:0.0} s");
+            }
 
             CopyDirectory(Path.Combine(AppContext.BaseDirectory, "Package", "Consumer"), Consumers);
             // Adds the folder to the machine's sources rather than replacing them: Microsoft.ML and
@@ -71,9 +76,12 @@ public sealed class PackageTests
     public static void DeleteTemporaryFiles()
     {
         // Only this run's version: the folder above may hold other runs' versions in use right now.
-        string? cachedPackage = _globalPackages == null ? null : Path.Combine(_globalPackages, PackageId.ToLowerInvariant(), _version);
-        if (cachedPackage != null && Directory.Exists(cachedPackage))
-            Directory.Delete(cachedPackage, recursive: true);
+        foreach (string id in new[] { PackageId, DatasetsPackageId })
+        {
+            string? cachedPackage = _globalPackages == null ? null : Path.Combine(_globalPackages, id.ToLowerInvariant(), _version);
+            if (cachedPackage != null && Directory.Exists(cachedPackage))
+                Directory.Delete(cachedPackage, recursive: true);
+        }
         if (Directory.Exists(_root))
             Directory.Delete(_root, recursive: true);
     }
@@ -95,7 +103,7 @@ public sealed class PackageTests
             $"The build-time tool was packed:\n{listing}");
         CollectionAssert.Contains(Entries(Path.Combine(Feed, $"{PackageId}.{_version}.snupkg")), "lib/net10.0/Microsoft.ML.Sru.pdb");
 
-        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
+        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"), PackageId);
         XNamespace ns = metadata.Name.Namespace;
         string[] dependencies = metadata.Descendants(ns + "dependency").Select(d => (string)d.Attribute("id")!).Order(StringComparer.Ordinal).ToArray();
         CollectionAssert.AreEqual(new[] { "Microsoft.ML", "Microsoft.ML.DataView", "TorchSharp", "TorchSharp-cpu" }, dependencies, string.Join(", ", dependencies));
@@ -114,7 +122,7 @@ public sealed class PackageTests
     [TestMethod]
     public void The_package_accepts_every_checked_MLNET_version_and_exactly_the_TorchSharp_whose_native_entry_point_it_calls()
     {
-        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"));
+        XElement metadata = Nuspec(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"), PackageId);
         string Range(string id) => (string)metadata.Descendants(metadata.Name.Namespace + "dependency").Single(d => (string)d.Attribute("id")! == id).Attribute("version")!;
 
         // The range's lower bound, the version the library was built against (the lowest checked one unless
@@ -125,6 +133,37 @@ public sealed class PackageTests
         string torchSharp = $"[{TorchRuntime.ExpectedTorchSharpVersion.ToString(3)}]";
         Assert.AreEqual(torchSharp, Range("TorchSharp"));
         Assert.AreEqual(torchSharp, Range("TorchSharp-cpu"));
+    }
+
+    [TestMethod]
+    public void The_library_package_holds_no_dataset_code()
+    {
+        string[] types = TypeNames(Path.Combine(Feed, $"{PackageId}.{_version}.nupkg"), $"lib/net10.0/{ProjectName}.dll");
+        // A count near zero would mean the scan read nothing.
+        Assert.IsGreaterThan(100, types.Length);
+        string[] dataset = types.Where(t => t.Contains("Mnist", StringComparison.Ordinal) || t.Contains(".Idx", StringComparison.Ordinal)
+            || t.EndsWith("FileSource", StringComparison.Ordinal) || t.EndsWith("DatasetCache", StringComparison.Ordinal)).ToArray();
+        Assert.IsEmpty(dataset, $"The library package holds dataset code: {string.Join(", ", dataset)}");
+    }
+
+    [TestMethod]
+    public void The_datasets_package_holds_LoadMnist_and_depends_on_exactly_the_same_library_version_and_nothing_else()
+    {
+        string package = Path.Combine(Feed, $"{DatasetsPackageId}.{_version}.nupkg");
+        string[] files = Entries(package);
+        foreach (string expected in new[] { $"lib/net10.0/{DatasetsProjectName}.dll", $"lib/net10.0/{DatasetsProjectName}.xml", "README.md", "LICENSE" })
+            CollectionAssert.Contains(files, expected, string.Join("\n", files));
+        string[] types = TypeNames(package, $"lib/net10.0/{DatasetsProjectName}.dll");
+        foreach (string expected in new[] { "Microsoft.ML.MnistCatalog", "Microsoft.ML.Sru.MnistDataset", "Microsoft.ML.Sru.MnistAcquisition" })
+            CollectionAssert.Contains(types, expected);
+
+        XElement metadata = Nuspec(package, DatasetsPackageId);
+        XNamespace ns = metadata.Name.Namespace;
+        var dependencies = metadata.Descendants(ns + "dependency").Select(d => $"{(string)d.Attribute("id")!} {(string)d.Attribute("version")!}").ToArray();
+        // Exactly: the assembly calls one of the library's internal members (Runtime/Interop/MlNetCatalogs).
+        CollectionAssert.AreEqual(new[] { $"{PackageId} [{_version}]" }, dependencies, string.Join(", ", dependencies));
+        Assert.AreEqual("MIT", (string?)metadata.Element(ns + "license"));
+        StringAssert.Contains((string?)metadata.Element(ns + "description") ?? "", "MNIST");
     }
 
     /// <summary>Every checked ML.NET version above the lowest, which the app that does not name one gets.</summary>
@@ -179,11 +218,25 @@ public sealed class PackageTests
         string printed = DotnetCommand.Run(directory, StepTimeout, TestContext.CancellationToken, Path.Combine(output, app + ".dll"), directory);
         TestContext.WriteLine($"{app} run: {clock.Elapsed.TotalSeconds:0.0} s\n{printed}");
         Assert.AreEqual(mlNetVersion, Regex.Match(printed, @"^MLNET (\S+)", RegexOptions.Multiline).Groups[1].Value, printed);
+        StringAssert.Contains(printed, $"MNIST-API {DatasetsProjectName}");
         StringAssert.Contains(printed, "SAVED ");
         Match correct = Regex.Match(printed, @"CORRECT (\d+)/(\d+)");
         Assert.IsTrue(correct.Success, printed);
         Assert.IsGreaterThanOrEqualTo(50, int.Parse(correct.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
             $"The reloaded model predicted too few of {correct.Groups[2].Value} rows right:\n{printed}");
+    }
+
+    /// <summary>The full names of the types an assembly inside the package defines.</summary>
+    private static string[] TypeNames(string package, string entryName)
+    {
+        using ZipArchive archive = ZipFile.OpenRead(package);
+        ZipArchiveEntry entry = archive.GetEntry(entryName) ?? throw new AssertFailedException($"{package} has no {entryName}.");
+        using var copy = new MemoryStream();
+        using (Stream stream = entry.Open())
+            stream.CopyTo(copy);
+        copy.Position = 0;
+        using var module = Mono.Cecil.ModuleDefinition.ReadModule(copy);
+        return module.GetTypes().Select(t => t.FullName).ToArray();
     }
 
     private static string[] Entries(string package)
@@ -192,10 +245,10 @@ public sealed class PackageTests
         return archive.Entries.Select(e => e.FullName).ToArray();
     }
 
-    private static XElement Nuspec(string package)
+    private static XElement Nuspec(string package, string id)
     {
         using ZipArchive archive = ZipFile.OpenRead(package);
-        ZipArchiveEntry entry = archive.GetEntry($"{PackageId}.nuspec") ?? throw new AssertFailedException($"{package} has no nuspec.");
+        ZipArchiveEntry entry = archive.GetEntry($"{id}.nuspec") ?? throw new AssertFailedException($"{package} has no nuspec.");
         using Stream stream = entry.Open();
         XElement root = XDocument.Load(stream).Root!;
         return root.Element(root.Name.Namespace + "metadata")!;

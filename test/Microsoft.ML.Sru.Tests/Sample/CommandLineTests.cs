@@ -5,6 +5,7 @@ namespace Microsoft.ML.Sru.Tests.Sample;
 
 /// <summary>The sample's command line without any data: help, usage errors, missing files, exit codes.</summary>
 [TestClass]
+[TestCategory("Sample")]
 public sealed partial class CommandLineTests
 {
     [TestMethod]

@@ -9,6 +9,7 @@ namespace Microsoft.ML.Sru.Tests.Sample;
 /// would have them, with warnings as errors, against the library and ML.NET assemblies this test was built with.
 /// </summary>
 [TestClass]
+[TestCategory("Sample")]
 [TestCategory("Readme")]
 public sealed partial class ReadmeSnippetTests
 {

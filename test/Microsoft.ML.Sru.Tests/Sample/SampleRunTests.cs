@@ -8,6 +8,7 @@ namespace Microsoft.ML.Sru.Tests.Sample;
 
 /// <summary>The sample's commands end to end on real MNIST (fetched and cached by the library), kept to seconds each.</summary>
 [TestClass]
+[TestCategory("Sample")]
 [TestCategory("RealData")]
 public sealed class SampleRunTests
 {

@@ -154,6 +154,111 @@ public sealed class SequenceInputTests
     }
 
     /// <summary>
+    /// TokenizeIntoCharactersAsKeys gives keys of UInt16 over every char (a key count of 65,535): the embedding keeps only
+    /// the characters seen in training, and the class word's letters are enough to learn from.
+    /// </summary>
+    [TestMethod]
+    public void Characters_as_keys_train_through_an_embedding_of_the_characters_seen()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(TextRows(1200, seed: 1));
+        var testRows = TextRows(300, seed: 2);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.Text.TokenizeIntoCharactersAsKeys("Characters", "Text", useMarkerCharacters: false));
+        Assert.AreEqual(typeof(ushort), ((VectorDataViewType)pipeline.Fit(train).GetOutputSchema(train.Schema)["Characters"].Type).ItemType.RawType);
+
+        var model = pipeline.Append(CellTrainers.Trainer(ml, Small("SRU", epochs: 6, features: "Characters"))).Fit(train);
+
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(ml.Data.LoadFromEnumerable(testRows))).MicroAccuracy;
+        Assert.IsGreaterThan(0.9, accuracy, $"accuracy {accuracy} (chance: 0.33)");
+        int characters = TextRows(1200, seed: 1).SelectMany(r => r.Text).Distinct().Count();
+        Assert.AreEqual(characters + 1, model.LastTransformer.Model.Spec.EmbeddingRows, "one row per character seen, and the shared row of unknown and missing keys");
+    }
+
+    public sealed class TaskRow<TLabel>
+    {
+        public TLabel Label { get; set; } = default!;
+
+        public float[] Features { get; set; } = [];
+
+        public string Text { get; set; } = "";
+    }
+
+    public sealed class ScoreOnly
+    {
+        public float Score { get; set; }
+    }
+
+    public sealed class BinaryOutput
+    {
+        public float Score { get; set; }
+
+        public float Probability { get; set; }
+
+        public bool PredictedLabel { get; set; }
+    }
+
+    /// <summary>
+    /// The binary and regression catalogs read variable-length rows and tokens too: the label is whether the class is 1
+    /// (binary) or the class itself (regression), written as in the multiclass tests above.
+    /// </summary>
+    [TestMethod]
+    [DataRow(MarkerTasks.Binary, "variable", "SRU")]
+    [DataRow(MarkerTasks.Binary, "tokens", "GRU")]
+    [DataRow(MarkerTasks.Regression, "variable", "LSTM")]
+    [DataRow(MarkerTasks.Regression, "tokens", "SRU")]
+    public void Binary_and_regression_models_read_variable_length_rows_and_tokens(string task, string input, string cell)
+    {
+        if (task == MarkerTasks.Binary)
+            LearnsAndScoresAlike(task, input, cell, label => label == 1);
+        else
+            LearnsAndScoresAlike(task, input, cell, label => (float)label);
+    }
+
+    private static void LearnsAndScoresAlike<TLabel>(string task, string input, string cell, Func<int, TLabel> label)
+    {
+        bool tokens = input == "tokens";
+        List<TaskRow<TLabel>> Rows(int count, int seed) => tokens
+            ? TextRows(count, seed).Select(r => new TaskRow<TLabel> { Label = label(Array.IndexOf(ClassWords, r.Label)), Text = r.Text }).ToList()
+            : VariableRows(count, seed).Select(r => new TaskRow<TLabel> { Label = label((int)r.Label), Features = r.Features }).ToList();
+        var ml = new MLContext(seed: 1);
+        IDataView train = ml.Data.LoadFromEnumerable(Rows(1200, seed: 1));
+        var testRows = Rows(300, seed: 2).OrderByDescending(r => r.Features.Length + r.Text.Length).ToList();
+        IDataView test = ml.Data.LoadFromEnumerable(testRows);
+        IEstimator<ITransformer> trainer = CellTrainers.Trainer(ml, Small(cell, epochs: 6, features: tokens ? "Tokens" : "Features"), task);
+        ITransformer model = (tokens
+            ? ml.Transforms.Text.TokenizeIntoWords("Tokens", "Text").Append(ml.Transforms.Conversion.MapValueToKey("Tokens")).Append(trainer)
+            : trainer).Fit(train);
+
+        IDataView scored = model.Transform(test);
+        if (task == MarkerTasks.Binary)
+        {
+            var metrics = ml.BinaryClassification.Evaluate(scored);
+            Assert.IsGreaterThan(0.9, metrics.Accuracy, $"{cell} {input} binary accuracy {metrics.Accuracy}");
+            var engine = ml.Model.CreatePredictionEngine<TaskRow<TLabel>, BinaryOutput>(model);
+            float[] probabilities = scored.GetColumn<float>("Probability").ToArray();
+            bool[] predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+            for (int i = 0; i < testRows.Count; i++)
+            {
+                BinaryOutput one = engine.Predict(testRows[i]);
+                Assert.AreEqual(probabilities[i], one.Probability, 1e-5, $"row {i}: Probability through a PredictionEngine");
+                Assert.AreEqual(predicted[i], one.PredictedLabel, $"row {i}: PredictedLabel through a PredictionEngine");
+            }
+        }
+        else
+        {
+            var metrics = ml.Regression.Evaluate(scored);
+            Assert.IsGreaterThan(0.8, metrics.RSquared, $"{cell} {input} regression R² {metrics.RSquared}");
+        }
+        float[] batched = scored.GetColumn<float>("Score").ToArray();
+        var scoreEngine = ml.Model.CreatePredictionEngine<TaskRow<TLabel>, ScoreOnly>(model);
+        float[][] alone = testRows.Select(r => new[] { scoreEngine.Predict(r).Score }).ToArray();
+        AssertClose(batched.Select(s => new[] { s }).ToArray(), alone, "PredictionEngine against Transform's padded batches");
+        float[] loaded = SaveAndLoad(ml, model, train.Schema).Transform(test).GetColumn<float>("Score").ToArray();
+        AssertClose(batched.Select(s => new[] { s }).ToArray(), loaded.Select(s => new[] { s }).ToArray(), "loaded model against the trained one");
+    }
+
+    /// <summary>
     /// The model learned the task (accuracy over 0.9, chance 0.33), and scores each test row the same in Transform's padded
     /// batches, alone in a PredictionEngine, after loading, and through TorchSharp's network.
     /// </summary>

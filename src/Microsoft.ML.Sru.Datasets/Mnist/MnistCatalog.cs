@@ -1,6 +1,6 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru;
+using Microsoft.ML.Sru.Runtime.Interop;
 
 namespace Microsoft.ML;
 
@@ -34,12 +34,11 @@ public static class MnistCatalog
         MnistVariant variant = MnistVariant.Digits, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        IHost host = CatalogUtils.GetEnvironment(catalog).Register(nameof(LoadMnist));
-        using IChannel channel = host.Start(nameof(LoadMnist));
+        using IChannel channel = MlNetCatalogs.OpenLog(catalog, nameof(LoadMnist), out Action<string> info);
         void Log(string line)
         {
             log?.Invoke(line);
-            channel.Send(new ChannelMessage(ChannelMessageKind.Info, MessageSensitivity.None, line));
+            info(line);
         }
         return MnistDataset.Load(split, dataDirectory, variant, Log, cancellationToken).ToDataView();
     }

@@ -59,10 +59,10 @@ public sealed class MnistDataset
     /// <summary>Every image's class, 0–9, in image order.</summary>
     public ReadOnlyMemory<byte> Labels => _labels;
 
-    /// <summary>The raw pixel array, for the library's own fast paths; never to be modified.</summary>
+    /// <summary>The raw pixel array, for the data view's cursor; never to be modified.</summary>
     internal byte[] PixelArray => _pixels;
 
-    /// <summary>The raw label array, for the library's own fast paths; never to be modified.</summary>
+    /// <summary>The raw label array, for the data view's cursor; never to be modified.</summary>
     internal byte[] LabelArray => _labels;
 
     /// <summary>The class of image <paramref name="index"/>, 0–9.</summary>

@@ -1,0 +1,48 @@
+using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Model.Kernels;
+
+namespace Microsoft.ML.Sru.Tests.Model;
+
+/// <summary>The plan every path reads a layer from: its blocks, its skip and why training would not fuse it.</summary>
+[TestClass]
+public sealed class SruLayerPlanTests
+{
+    private static NetworkSpec Spec(SruCellSpec cell, bool useHighway = true) =>
+        new(RecurrentCellKind.Sru, SequenceLength: 28, StepSize: 28, HiddenSize: 16, NumberOfLayers: 3, ClassCount: 10, useHighway) { SruCell = cell };
+
+    [TestMethod]
+    public void The_first_layer_projects_its_skip_and_the_others_read_their_input()
+    {
+        NetworkSpec spec = Spec(SruCellSpec.Classic);
+        SruLayerPlan first = SruLayerPlan.For(spec, 0), second = SruLayerPlan.For(spec, 1);
+        Assert.AreEqual((4, SruSkip.UBlock, 28, 16), (first.Blocks, first.Skip, first.InputSize, first.OutputWidth));
+        Assert.AreEqual((3, SruSkip.External, 16), (second.Blocks, second.Skip, second.InputSize));
+        Assert.IsNull(first.WhyNotFused);
+        Assert.IsNull(second.WhyNotFused);
+        Assert.AreEqual((3, SruSkip.None), (SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Blocks, SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Skip));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SruLayerPlan.For(spec, 3));
+    }
+
+    [TestMethod]
+    public void Dropout_reaches_every_layer_but_the_last_and_is_why_training_runs_them_in_two_parts()
+    {
+        NetworkSpec spec = Spec(SruCellSpec.Classic with { Dropout = 0.2f });
+        Assert.AreEqual(0.2f, SruLayerPlan.For(spec, 1).Dropout);
+        Assert.AreEqual(0f, SruLayerPlan.For(spec, 2).Dropout);
+        if (Sgemm512.IsSupported)
+        {
+            Assert.AreEqual("dropout", SruLayerPlan.For(spec, 1).WhyNotFusedInTraining);
+            Assert.IsNull(SruLayerPlan.For(spec, 2).WhyNotFusedInTraining);
+        }
+    }
+
+    [TestMethod]
+    public void A_layer_the_fused_kernel_cannot_take_says_why()
+    {
+        Assert.AreEqual("two directions", SruLayerPlan.For(Spec(SruCellSpec.Classic with { Bidirectional = true }), 0).WhyNotFused);
+        Assert.AreEqual("a rescaled input skip", SruLayerPlan.For(Spec(SruCellSpec.Classic with { Rescale = true }), 1).WhyNotFused);
+        Assert.IsNull(SruLayerPlan.For(Spec(SruCellSpec.Classic with { Rescale = true }), 0).WhyNotFused, "the first layer's skip is U's fourth block, not rescaled");
+        Assert.AreEqual("a layer norm before the recurrence with an input skip",
+            SruLayerPlan.For(Spec(SruCellSpec.Classic with { LayerNorm = SruLayerNorm.BeforeRecurrence }), 1).WhyNotFused);
+    }
+}
