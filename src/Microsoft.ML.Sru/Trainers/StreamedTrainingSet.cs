@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Runtime;
 
 namespace Microsoft.ML.Sru.Trainers;
 
@@ -13,7 +14,7 @@ namespace Microsoft.ML.Sru.Trainers;
 /// checkpoints, and gathers the first half of the input scaling's statistics; <see cref="FitStatistics"/> reads them once
 /// more for the rest. Each epoch a reader thread shuffles the rows through a <see cref="ShuffleBuffer"/> of a bounded
 /// number of rows, seeded by the run's seed and the epoch, and builds batches into a bounded queue
-/// (<see cref="BatchPipeline"/>) while the loop trains. Memory: the buffer, a few batches, and one row of the cursor.
+/// (<see cref="Runtime.BackgroundProducer"/>) while the loop trains. Memory: the buffer, a few batches, and one row of the cursor.
 /// </summary>
 internal sealed class StreamedTrainingSet : ITrainingData
 {
@@ -140,7 +141,7 @@ internal sealed class StreamedTrainingSet : ITrainingData
 
     public IEpochBatches OpenEpochs(int seed, int batchSize) => new Epochs(this, seed, batchSize);
 
-    public IEnumerable<TrainingBatch> InOrder(int batchRows) => BatchPipeline.Run((sink, stop) =>
+    public IEnumerable<TrainingBatch> InOrder(int batchRows) => BackgroundProducer.Run<TrainingBatch>((sink, stop) =>
     {
         var assembler = new BatchAssembler(Input, batchRows, buckets: null, sink, new BatchArrays());
         float[] scratch = [];
@@ -216,6 +217,6 @@ internal sealed class StreamedTrainingSet : ITrainingData
         public int StepsPerEpoch => (set.RowCount + batchSize - 1) / batchSize;
 
         public IEnumerable<TrainingBatch> Epoch(int epoch, int firstStep) =>
-            BatchPipeline.Run((sink, stop) => set.ProduceEpoch(seed, epoch, firstStep, batchSize, _arrays, sink, stop), ReadyBatches);
+            BackgroundProducer.Run<TrainingBatch>((sink, stop) => set.ProduceEpoch(seed, epoch, firstStep, batchSize, _arrays, sink, stop), ReadyBatches);
     }
 }

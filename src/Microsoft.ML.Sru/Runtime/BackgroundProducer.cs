@@ -1,26 +1,27 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
-namespace Microsoft.ML.Sru.Trainers;
+namespace Microsoft.ML.Sru.Runtime;
 
 /// <summary>
-/// Runs a batch producer on a thread of its own, a bounded queue ahead of the consumer, so that reading and building the
-/// next batches overlaps training on the current one. The producer's error reaches the consumer when it gets there;
+/// Runs a producer on a thread of its own, a bounded queue ahead of the consumer, so that (for training data) reading
+/// and building the next batches overlaps training on the current one. Here with the library's other threads: a thread
+/// is a process-wide resource. The producer's error reaches the consumer when it gets there;
 /// a consumer that stops early (early stopping, an error, cancellation) stops the producer and waits for it.
 /// </summary>
-internal static class BatchPipeline
+internal static class BackgroundProducer
 {
-    /// <summary>The batches <paramref name="produce"/> sends to its sink, at most <paramref name="capacity"/> of them waiting.</summary>
-    public static IEnumerable<TrainingBatch> Run(Action<Action<TrainingBatch>, CancellationToken> produce, int capacity)
+    /// <summary>The items <paramref name="produce"/> sends to its sink, at most <paramref name="capacity"/> of them waiting.</summary>
+    public static IEnumerable<T> Run<T>(Action<Action<T>, CancellationToken> produce, int capacity)
     {
-        using var queue = new BlockingCollection<TrainingBatch>(capacity);
+        using var queue = new BlockingCollection<T>(capacity);
         using var stop = new CancellationTokenSource();
         Exception? failure = null;
         var reader = new Thread(() =>
         {
             try
             {
-                produce(batch => queue.Add(batch, stop.Token), stop.Token);
+                produce(item => queue.Add(item, stop.Token), stop.Token);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -41,8 +42,8 @@ internal static class BatchPipeline
         reader.Start();
         try
         {
-            foreach (TrainingBatch batch in queue.GetConsumingEnumerable())
-                yield return batch;
+            foreach (T item in queue.GetConsumingEnumerable())
+                yield return item;
             reader.Join();
             if (failure is not null)
                 ExceptionDispatchInfo.Throw(failure);
