@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.Sru.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -66,12 +67,16 @@ internal sealed class FusedSruRecurrence : ISruRecurrence
     {
         if (!Sgemm512.IsSupported || !is_grad_enabled() || !(rows.requires_grad || weight.requires_grad || bias.requires_grad || cellWeights?.requires_grad == true))
             return null;
-        if (!FusedMatMul.CanRun(rows, weight) || hidden <= 0 || steps <= 0 || rows.shape[0] % steps != 0 || weight.shape[1] % hidden != 0)
+        // Another device or dtype runs the two parts; a shape that does not fit is a caller's bug, since the layer's plan
+        // (SruLayerPlan.WhyNotFused) decides what reaches here.
+        if (!FusedMatMul.CanRun(rows, weight))
             return null;
-        long batch = rows.shape[0] / steps, blocks = weight.shape[1] / hidden;
-        if (batch == 0 || blocks is < 3 or > 4 || (skip == SruSkip.UBlock && blocks != 4) || (skip == SruSkip.External && rows.shape[1] != hidden))
-            return null;
-        if (!IsGateVector(bias, 1, hidden) || (cellWeights is not null && !IsGateVector(cellWeights, 1, hidden)))
+        long batch = steps > 0 ? rows.shape[0] / steps : 0, blocks = hidden > 0 ? weight.shape[1] / hidden : 0;
+        bool fits = hidden > 0 && steps > 0 && batch > 0 && rows.shape[0] % steps == 0 && weight.shape[1] % hidden == 0
+            && blocks is >= 3 and <= 4 && (skip != SruSkip.UBlock || blocks == 4) && (skip != SruSkip.External || rows.shape[1] == hidden)
+            && IsGateVector(bias, 1, hidden) && (cellWeights is null || IsGateVector(cellWeights, 1, hidden));
+        Debug.Assert(fits, $"The fused SRU layer got shapes its plan rules out: rows {string.Join('x', rows.shape)}, weight {string.Join('x', weight.shape)}, hidden {hidden}, steps {steps}, skip {skip}.");
+        if (!fits)
             return null;
         return SruLayerFunction.apply(rows.is_contiguous() ? rows : rows.contiguous(), weight.is_contiguous() ? weight : weight.contiguous(),
             bias.is_contiguous() ? bias : bias.contiguous(), cellWeights is null || cellWeights.is_contiguous() ? cellWeights! : cellWeights.contiguous(),
