@@ -18,8 +18,8 @@ internal sealed class GruEncoder : TorchRnnEncoder
         RegisterComponents();
     }
 
-    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
-        TensorFlowInitialization.TorchRnn(gru, isLstm: false, inputSize, hiddenSize, layers);
+    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize) =>
+        TensorFlowInitialization.TorchRnn(Layers, isLstm: false, inputSize, hiddenSize);
 
     private protected override nn.Module RecurrentModule => gru;
 

@@ -18,8 +18,8 @@ internal sealed class LstmEncoder : TorchRnnEncoder
         RegisterComponents();
     }
 
-    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers) =>
-        TensorFlowInitialization.TorchRnn(lstm, isLstm: true, inputSize, hiddenSize, layers);
+    public override void InitializeAsTensorFlow1(int inputSize, int hiddenSize) =>
+        TensorFlowInitialization.TorchRnn(Layers, isLstm: true, inputSize, hiddenSize);
 
     private protected override nn.Module RecurrentModule => lstm;
 

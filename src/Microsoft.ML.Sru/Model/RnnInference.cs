@@ -76,27 +76,19 @@ internal sealed unsafe class RnnInference : ManagedInference
     public static RnnInference? TryCreate(SequenceClassifier network, bool useGemm = true)
     {
         NetworkSpec spec = network.Spec;
-        string module = spec.Cell switch
-        {
-            RecurrentCellKind.Lstm => "encoder.lstm.",
-            RecurrentCellKind.Gru => "encoder.gru.",
-            _ => "",
-        };
-        if (module.Length == 0)
+        if (spec.Cell is not (RecurrentCellKind.Lstm or RecurrentCellKind.Gru))
             return null;
-        var state = network.state_dict();
         int hidden = spec.HiddenSize, width = (spec.Cell == RecurrentCellKind.Lstm ? LstmCell.Gates : GruCell.Gates) * hidden;
-        float[] Values(string name, int layer) => TensorValues.ToArray(state[$"{module}{name}_l{layer}"]);
+        static float[] Values(torch.Tensor tensor) => TensorValues.ToArray(tensor);
 
         useGemm &= Sgemm512.IsSupported;
-        var layers = new Layer[spec.NumberOfLayers];
-        for (int l = 0; l < layers.Length; l++)
+        Layer[] layers = network.RnnLayers.Select((w, l) =>
         {
             int input = l == 0 ? spec.StepSize : hidden;
-            layers[l] = new Layer(
-                new ColumnGroups(Values("weight_ih", l), width, input, useGemm), new ColumnGroups(Values("weight_hh", l), width, hidden, useGemm),
-                Values("bias_ih", l), Values("bias_hh", l), input);
-        }
+            return new Layer(new ColumnGroups(Values(w.InputWeights), width, input, useGemm), new ColumnGroups(Values(w.HiddenWeights), width, hidden, useGemm),
+                Values(w.InputBias), Values(w.HiddenBias), input);
+        }).ToArray();
+        var state = network.state_dict();
         return new RnnInference(spec, layers, new InferenceHead(state, spec));
     }
 

@@ -51,6 +51,9 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     /// <summary>The SRU layers, for swapping their recurrence; empty for other cells.</summary>
     public IEnumerable<SruLayer> SruLayers => encoder is SruEncoder sru ? sru.Layers : Enumerable.Empty<SruLayer>();
 
+    /// <summary>The LSTM's or GRU's layers' parameters; empty for the SRU.</summary>
+    public IReadOnlyList<TorchRnnEncoder.LayerWeights> RnnLayers => encoder is TorchRnnEncoder rnn ? rnn.Layers : [];
+
     /// <summary>Redraws every weight as <see cref="WeightInitialization.TensorFlow1"/> says (see <see cref="TensorFlowInitialization"/>).</summary>
     public void InitializeAsTensorFlow1()
     {
@@ -62,7 +65,7 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
                     layer.InitializeAsTensorFlow1();
                 break;
             case TorchRnnEncoder rnn:
-                rnn.InitializeAsTensorFlow1(_spec.StepSize, _spec.HiddenSize, _spec.NumberOfLayers);
+                rnn.InitializeAsTensorFlow1(_spec.StepSize, _spec.HiddenSize);
                 break;
         }
     }

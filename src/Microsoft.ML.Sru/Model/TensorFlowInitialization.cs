@@ -38,14 +38,12 @@ internal static class TensorFlowInitialization
     /// zero bias, forget gate +1) or GRUCell (gate kernel [I+H, 2H] with bias 1, candidate kernel [I+H, H] with bias 0)
     /// start.
     /// </summary>
-    public static void TorchRnn(nn.Module rnn, bool isLstm, long inputSize, long hiddenSize, int layers)
+    public static void TorchRnn(IReadOnlyList<TorchRnnEncoder.LayerWeights> layers, bool isLstm, long inputSize, long hiddenSize)
     {
-        var parameters = rnn.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        for (int layer = 0; layer < layers; layer++)
+        for (int layer = 0; layer < layers.Count; layer++)
         {
             long input = layer == 0 ? inputSize : hiddenSize, fanIn = input + hiddenSize;
-            Parameter inputWeights = parameters[$"weight_ih_l{layer}"], hiddenWeights = parameters[$"weight_hh_l{layer}"];
-            Parameter inputBias = parameters[$"bias_ih_l{layer}"], hiddenBias = parameters[$"bias_hh_l{layer}"];
+            (Tensor inputWeights, Tensor hiddenWeights, Tensor inputBias, Tensor hiddenBias) = layers[layer];
             hiddenBias.zero_();
             if (isLstm)
             {

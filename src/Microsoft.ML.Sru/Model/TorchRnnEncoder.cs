@@ -15,7 +15,7 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>, ISequenceEn
     }
 
     /// <summary>Redraws the module's weights as TensorFlow 1.x's cell would start (see <see cref="TensorFlowInitialization.TorchRnn"/>).</summary>
-    public abstract void InitializeAsTensorFlow1(int inputSize, int hiddenSize, int layers);
+    public abstract void InitializeAsTensorFlow1(int inputSize, int hiddenSize);
 
     /// <summary>Runs the stacked module from a zero state: the last layer's output at every step, [T, B, H].</summary>
     private protected abstract Tensor AllSteps(Tensor input);
@@ -58,23 +58,37 @@ internal abstract class TorchRnnEncoder : nn.Module<Tensor, Tensor>, ISequenceEn
         return output.select(0, output.shape[0] - 1);
     }
 
-    private bool UsesFusedLayers(Tensor input)
+    /// <summary>One layer's parameters by what they are, as nn.LSTM/nn.GRU keep them: W_ih [G·H, I], W_hh [G·H, H], b_ih and b_hh [G·H].</summary>
+    public sealed record LayerWeights(Tensor InputWeights, Tensor HiddenWeights, Tensor InputBias, Tensor HiddenBias);
+
+    /// <summary>Every layer's parameters, first layer first: what training's fused layers, the managed scorer and the ONNX writer read.</summary>
+    public IReadOnlyList<LayerWeights> Layers
     {
-        long hidden = RecurrentModule.named_parameters().First(p => p.name == "weight_hh_l0").parameter.shape[1];
-        return FusedRnnPath.AppliesTo(input, training, hidden, Gates);
+        get
+        {
+            var parameters = RecurrentModule.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            var layers = new List<LayerWeights>();
+            for (int layer = 0; parameters.TryGetValue($"weight_ih_l{layer}", out Tensor? inputWeights); layer++)
+            {
+                layers.Add(new LayerWeights(inputWeights, parameters[$"weight_hh_l{layer}"],
+                    parameters[$"bias_ih_l{layer}"], parameters[$"bias_hh_l{layer}"]));
+            }
+            return layers;
+        }
     }
+
+    private bool UsesFusedLayers(Tensor input) => FusedRnnPath.AppliesTo(input, training, Layers[0].HiddenWeights.shape[1], Gates);
 
     /// <summary>What <see cref="AllSteps"/> computes, layer by layer on the fused kernels, with the module's own parameters.</summary>
     private Tensor FusedAllSteps(Tensor input)
     {
-        var parameters = RecurrentModule.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         long steps = input.shape[0], batch = input.shape[1];
         Tensor h = input;
-        for (int layer = 0; parameters.TryGetValue($"weight_ih_l{layer}", out Tensor? inputWeights); layer++)
+        foreach (LayerWeights layer in Layers)
         {
             Tensor rows = h.reshape(steps * batch, h.shape[2]);
-            h = FusedLayer(rows.is_contiguous() ? rows : rows.contiguous(), Contiguous(inputWeights), Contiguous(parameters[$"weight_hh_l{layer}"]),
-                Contiguous(parameters[$"bias_ih_l{layer}"]), Contiguous(parameters[$"bias_hh_l{layer}"]), steps);
+            h = FusedLayer(rows.is_contiguous() ? rows : rows.contiguous(), Contiguous(layer.InputWeights), Contiguous(layer.HiddenWeights),
+                Contiguous(layer.InputBias), Contiguous(layer.HiddenBias), steps);
         }
         return h;
     }

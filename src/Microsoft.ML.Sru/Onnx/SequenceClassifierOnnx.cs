@@ -38,7 +38,7 @@ internal static class SequenceClassifierOnnx
             node => node.AddAttribute("perm", new long[] { 1, 0, 2 }));
         string summary = spec.Cell == RecurrentCellKind.Sru
             ? SruOnnxEncoder.Write(graph, spec, network.SruLayers.ToList(), sequences)
-            : TorchRnnOnnxEncoder.Write(graph, spec, state, sequences);
+            : TorchRnnOnnxEncoder.Write(graph, spec, network.RnnLayers, sequences);
 
         string logits = graph.Op("Gemm",
             new[]

@@ -16,18 +16,19 @@ internal static class TorchRnnOnnxEncoder
     private static readonly int[] GruGates = { 1, 0, 2 };
 
     /// <summary>The last layer's last-step output [N, H] from time-major <paramref name="sequences"/> [T, N, S].</summary>
-    public static string Write(OnnxGraph graph, NetworkSpec spec, IReadOnlyDictionary<string, Tensor> state, string sequences)
+    public static string Write(OnnxGraph graph, NetworkSpec spec, IReadOnlyList<TorchRnnEncoder.LayerWeights> layers, string sequences)
     {
         bool lstm = spec.Cell == RecurrentCellKind.Lstm;
         int[] gates = lstm ? LstmGates : GruGates;
+        // The module's name prefixes the initializers' names only: the weights come from the layers themselves.
         string op = lstm ? "LSTM" : "GRU", module = lstm ? "encoder.lstm." : "encoder.gru.";
         int hidden = spec.HiddenSize;
         string x = sequences;
         for (int l = 0; l < spec.NumberOfLayers; l++)
         {
-            float[] Reordered(string name) => Reorder(TensorValues.ToArray(state[$"{module}{name}_l{l}"]), gates);
-            float[] inputWeights = Reordered("weight_ih"), recurrentWeights = Reordered("weight_hh");
-            float[] biases = Reordered("bias_ih").Concat(Reordered("bias_hh")).ToArray();
+            float[] Reordered(Tensor tensor) => Reorder(TensorValues.ToArray(tensor), gates);
+            float[] inputWeights = Reordered(layers[l].InputWeights), recurrentWeights = Reordered(layers[l].HiddenWeights);
+            float[] biases = Reordered(layers[l].InputBias).Concat(Reordered(layers[l].HiddenBias)).ToArray();
             int input = inputWeights.Length / (gates.Length * hidden);
             string[] inputs =
             {
