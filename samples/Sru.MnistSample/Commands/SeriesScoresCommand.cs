@@ -47,13 +47,8 @@ internal sealed class SeriesScoresCommand
         DataViewSchema output = model.GetOutputSchema(input);
         SeriesTask task = output.GetColumnOrNull("Probability") is null ? SeriesTask.Regression : SeriesTask.Binary;
 
-        SeriesCsv csv = SeriesCsv.Read(file, parse.GetValue(_label)!, task, parse.GetValue(_stepSize) ?? 1, labelRequired: false);
-        if (features.IsKnownSize)
-        {
-            int row = csv.Values.ToList().FindIndex(v => v.Length != features.Size);
-            if (row >= 0)
-                throw SampleException.Usage($"--file '{file}', row {row + 1}: {csv.Values[row].Length} values, but '{path}' reads rows of {features.Size}.");
-        }
+        SeriesCsv csv = SeriesCsv.Read(file, parse.GetValue(_label)!, task, parse.GetValue(_stepSize) ?? 1, labelRequired: false,
+            rowValues: features.IsKnownSize ? features.Size : null);
         IDataView scored = model.Transform(csv.Load(ml, task, features));
         float[] scores = scored.GetColumn<float>("Score").ToArray();
         float[]? probabilities = task == SeriesTask.Binary ? scored.GetColumn<float>("Probability").ToArray() : null;

@@ -36,7 +36,8 @@ internal sealed class SeriesCsv
 
     /// <summary>Reads <paramref name="path"/>; anything unreadable is a usage error naming the file, line and column.</summary>
     /// <param name="labelRequired">Training needs the label column; scoring reads it when present and ignores it.</param>
-    public static SeriesCsv Read(string path, string labelColumn, SeriesTask task, int stepSize, bool labelRequired)
+    /// <param name="rowValues">Values every row must have (a model of fixed-length rows), or null for any whole number of steps.</param>
+    public static SeriesCsv Read(string path, string labelColumn, SeriesTask task, int stepSize, bool labelRequired, int? rowValues = null)
     {
         if (!File.Exists(path))
             throw SampleException.Usage($"--file '{path}' does not exist.");
@@ -87,6 +88,8 @@ internal sealed class SeriesCsv
                 throw SampleException.Usage($"--file '{path}', line {lineNumber}: no value in the label column '{labelColumn}'.");
             if (row.Count % stepSize != 0)
                 throw SampleException.Usage($"--file '{path}', line {lineNumber}: {row.Count} values, which is not a whole number of steps of --step-size {stepSize}.");
+            if (rowValues is int required && row.Count != required)
+                throw SampleException.Usage($"--file '{path}', line {lineNumber}: {row.Count} values, but the model reads rows of {required}.");
             values.Add(row.ToArray());
         }
         return new SeriesCsv(path, values, labels, width);

@@ -81,6 +81,15 @@ public sealed class SeriesCommandTests
             string[][] lines = scoredThere.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\t')).ToArray();
             Assert.HasCount(newRows.Count, lines, scoredThere.ToString());
 
+            if (!variableLength)
+            {
+                File.WriteAllLines(Path.Combine(directory, "short.csv"), ["v0,v1,v2,v3", "1,2,3,4"]);
+                SampleProcess.Outcome refused = SampleProcess.RunIn(directory, "series-scores", "model.zip", "--file", "short.csv", "--step-size", $"{StepSize}");
+                Assert.AreEqual(2, refused.ExitCode, refused.ToString());
+                StringAssert.Contains(refused.Stderr, $"--file 'short.csv', line 2: 4 values, but the model reads rows of {8 * StepSize}.", refused.ToString());
+                File.Delete(Path.Combine(directory, "short.csv"));
+            }
+
             // The same zip loaded here scores the same rows to the same numbers.
             float[] scoresHere = ScoreHere(Path.Combine(directory, "model.zip"), newRows, variableLength);
             for (int r = 0; r < newRows.Count; r++)
