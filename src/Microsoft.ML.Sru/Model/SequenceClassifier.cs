@@ -51,6 +51,13 @@ internal sealed class SequenceClassifier : nn.Module<Tensor, Tensor>
     /// <summary>The SRU layers, for swapping their recurrence; empty for other cells.</summary>
     public IEnumerable<SruLayer> SruLayers => encoder is SruEncoder sru ? sru.Layers : Enumerable.Empty<SruLayer>();
 
+    /// <summary>Restarts every SRU layer's dropout masks from <paramref name="seed"/> (each layer its own sequence).</summary>
+    public void SeedDropout(long seed)
+    {
+        foreach (var (layer, index) in SruLayers.Select((layer, index) => (layer, index)))
+            layer.SeedDropout(seed + index);
+    }
+
     /// <summary>The LSTM's or GRU's layers' parameters; empty for the SRU.</summary>
     public IReadOnlyList<TorchRnnEncoder.LayerWeights> RnnLayers => encoder is TorchRnnEncoder rnn ? rnn.Layers : [];
 

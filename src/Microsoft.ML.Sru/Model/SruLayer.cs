@@ -27,6 +27,10 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm? layer_norm;
 #pragma warning restore IDE1006
 
+    // The layer's own generator, so that another thread drawing from libtorch's global one (another training, the
+    // app) cannot change which units a training run drops.
+    private Generator? _dropoutMasks;
+
     /// <summary>The layer norm's ε (torch's default), which every scorer of the network uses too.</summary>
     public const double LayerNormEpsilon = 1e-5;
 
@@ -45,8 +49,14 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
         if (plan.LayerNorm != SruLayerNorm.None)
             layer_norm = nn.LayerNorm(plan.LayerNormWidth, LayerNormEpsilon);
         SruInitialization.Apply(plan.Cell, plan.Blocks, plan.UseHighway, plan.Dropout, weight_proj, weight, bias, weight_c);
+        // Seeded from the global generator after the weights, so that a network built under one seed drops the same units.
+        if (plan.Dropout > 0)
+            _dropoutMasks = new Generator((ulong)torch.randint(0, int.MaxValue, 1, ScalarType.Int64).item<long>());
         RegisterComponents();
     }
+
+    /// <summary>Restarts the layer's dropout masks from <paramref name="seed"/>: the same seed, the same masks.</summary>
+    public void SeedDropout(long seed) => _dropoutMasks?.manual_seed(seed);
 
     /// <summary>A layer on its own: see <see cref="SruLayerPlan.Single"/>.</summary>
     public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0)
@@ -132,8 +142,19 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// <summary>h = x' + m⊙r⊙(g(c) − x') = x' + m⊙(h − x'), with one mask m per sequence and unit for all steps.</summary>
     private Tensor DropOut(Tensor h, Tensor? skip, long batch)
     {
-        Tensor mask = torch.empty(new long[] { 1, batch, h.shape[2], h.shape[3] }, h.dtype, h.device)
-            .bernoulli_(1 - _plan.Dropout).div_(1 - _plan.Dropout);
+        // Drawn on the CPU, where the layer's generator is.
+        Tensor mask = torch.empty(new long[] { 1, batch, h.shape[2], h.shape[3] }, h.dtype)
+            .bernoulli_(1 - _plan.Dropout, _dropoutMasks).div_(1 - _plan.Dropout).to(h.device);
         return skip is null ? h * mask : skip + (h - skip) * mask;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _dropoutMasks?.Dispose();
+            _dropoutMasks = null;
+        }
+        base.Dispose(disposing);
     }
 }

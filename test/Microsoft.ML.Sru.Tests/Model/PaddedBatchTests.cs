@@ -109,13 +109,13 @@ public sealed class PaddedBatchTests
         Tensor features = PaddedFeatures(spec.StepSize, steps);
         Tensor lossWeights = randn(Lengths.Length, Classes);
 
-        manual_seed(11);
+        network.SeedDropout(11);
         Tensor tight = network.Forward(features, Lengths);
         (tight * lossWeights).sum().backward();
         Dictionary<string, Tensor> tightGradients = Gradients(network);
         network.zero_grad();
 
-        manual_seed(11);
+        network.SeedDropout(11);
         Tensor wider = nn.functional.pad(features, new long[] { 0, 3 * spec.StepSize });
         Tensor loose = network.Forward(wider, Lengths);
         (loose * lossWeights).sum().backward();

@@ -10,6 +10,45 @@ namespace Microsoft.ML.Sru.Tests.Model;
 public sealed class SruLayerOptionsTests
 {
     [TestMethod]
+    public void The_layers_dropout_masks_repeat_with_their_seed_while_other_code_draws_from_libtorchs_generator()
+    {
+        using var scope = NewDisposeScope();
+        using var layer = new SruLayer("dropped", 16, 16, true, dropout: 0.5f);
+        layer.train();
+        Tensor x = randn(5, 8, 16);
+        using var noGrad = no_grad();
+        layer.SeedDropout(3);
+        Tensor alone = layer.forward(x);
+
+        using var stop = new CancellationTokenSource();
+        using var drawn = new ManualResetEventSlim();
+        var drawing = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                rand(64).Dispose();
+                drawn.Set();
+            }
+        });
+        try
+        {
+            drawn.Wait();
+            for (int repeat = 0; repeat < 50; repeat++)
+            {
+                layer.SeedDropout(3);
+                Assert.IsTrue(alone.eq(layer.forward(x)).all().item<bool>(), $"repeat {repeat}");
+            }
+            layer.SeedDropout(4);
+            Assert.IsFalse(alone.eq(layer.forward(x)).all().item<bool>(), "another seed, other masks");
+        }
+        finally
+        {
+            stop.Cancel();
+            drawing.Wait();
+        }
+    }
+
+    [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
     public void Dropout_masks_the_recurrent_term_per_sequence_and_unit_in_training_only(bool highway)
