@@ -40,7 +40,7 @@ internal sealed class RunFingerprint
             (nameof(options.LearningRateSchedule), options.LearningRateSchedule.ToString()),
             (nameof(options.LearningRateDecay), Text(options.LearningRateDecay)),
             (nameof(options.WarmupSteps), Text(options.WarmupSteps)),
-            (nameof(options.WeightDecay), Text(options.WeightDecay)),
+            (nameof(options.WeightDecay), options.WeightDecay is not null ? Text(plan.WeightDecay) : $"automatic ({Text(plan.WeightDecay)})"),
             (nameof(options.GradientClipNorm), Text(options.GradientClipNorm)),
             (nameof(options.EarlyStoppingPatience), Text(plan.EarlyStoppingPatience)),
             (nameof(options.KeepBestModel), plan.KeepBestModel.ToString()),

@@ -3,9 +3,9 @@ namespace Microsoft.ML.Sru;
 /// <summary>
 /// The default of every trainer option: what <see cref="RecurrentTrainerOptions"/>, <see cref="SruTrainer.Options"/>,
 /// <see cref="LstmTrainer.Options"/> and <see cref="GruTrainer.Options"/> start with, and what the catalog's optional
-/// parameters default to. Options without a constant default (<see cref="RecurrentTrainerOptions.MaxEpoch"/>,
-/// <see cref="RecurrentTrainerOptions.CheckpointDirectory"/>, <see cref="RecurrentTrainerOptions.Progress"/>) are null
-/// or empty by default.
+/// parameters default to. Options without a constant default (<see cref="RecurrentTrainerOptions.MaxEpoch"/>, the SRU's
+/// <see cref="RecurrentTrainerOptions.WeightDecay"/>, <see cref="RecurrentTrainerOptions.CheckpointDirectory"/>,
+/// <see cref="RecurrentTrainerOptions.Progress"/>) are null or empty by default.
 /// </summary>
 public static class Defaults
 {
@@ -60,7 +60,7 @@ public static class Defaults
     /// <summary>Default of <see cref="RecurrentTrainerOptions.WarmupSteps"/>: no warm-up.</summary>
     public const int WarmupSteps = 0;
 
-    /// <summary>Default of <see cref="RecurrentTrainerOptions.WeightDecay"/>: plain Adam.</summary>
+    /// <summary>Default of <see cref="RecurrentTrainerOptions.WeightDecay"/> for the LSTM and GRU: plain Adam.</summary>
     public const float WeightDecay = 0f;
 
     /// <summary>Default of <see cref="RecurrentTrainerOptions.Initialization"/>.</summary>

@@ -237,6 +237,8 @@ public abstract class RecurrentTrainerBase
         TrainingPlan plan = TrainingPlan.For(_options, set.RowCount);
         if (_options.MaxEpoch is null)
             ch.Info("MaxEpoch not set: training {0} epochs for {1} rows.", plan.Epochs, set.RowCount);
+        if (_options.WeightDecay is null)
+            ch.Info("WeightDecay not set: {0:G3} for {1} rows.", plan.WeightDecay, set.RowCount);
         SequenceClassifier network;
         using (TorchSeed.Seeded(seed))
         {

@@ -126,9 +126,15 @@ public abstract partial class RecurrentTrainerOptions
 
     /// <summary>
     /// Decoupled weight decay (AdamW): every step shrinks each weight by LearningRate × WeightDecay of itself, apart from
-    /// the gradient step. Default <see cref="Defaults.WeightDecay"/> (plain Adam). Range 0 to 1.
+    /// the gradient step. Default <see cref="Defaults.WeightDecay"/> (plain Adam) for LSTM and GRU; null for SRU (see
+    /// <see cref="SruTrainer.Options"/>). Range 0 to 1, or null.
+    /// <para>
+    /// The rule for null: 200 / the number of training rows, at most 0.1 — 0.1 up to 2,000 rows, 0.02 at 10,000, 0.0033
+    /// at 60,000. The <see cref="MaxEpoch"/> rule trains about the same number of steps on every set, so a fixed decay
+    /// would weigh as much against 60,000 rows as against 2,000; this one weighs as a fixed number of rows would.
+    /// </para>
     /// </summary>
-    public float WeightDecay { get; set; } = Defaults.WeightDecay;
+    public float? WeightDecay { get; set; } = Defaults.WeightDecay;
 
     /// <summary>
     /// How the new network's weights are drawn (under the MLContext's seed). Default <see cref="Defaults.Initialization"/>;
@@ -283,7 +289,7 @@ public abstract partial class RecurrentTrainerOptions
         if (!Enum.IsDefined(LearningRateSchedule))
             throw new ArgumentOutOfRangeException(nameof(LearningRateSchedule), LearningRateSchedule, $"LearningRateSchedule must be one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}.");
         CheckRange(WarmupSteps, 0, 100_000_000, nameof(WarmupSteps));
-        if (!(WeightDecay >= 0 && WeightDecay <= 1))
+        if (WeightDecay is { } weightDecay && !(weightDecay >= 0 && weightDecay <= 1))
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be between 0 and 1 (0 turns it off).");
         if (!Enum.IsDefined(DataLoading))
             throw new ArgumentOutOfRangeException(nameof(DataLoading), DataLoading, $"DataLoading must be one of {string.Join(", ", Enum.GetNames<DataLoading>())}.");

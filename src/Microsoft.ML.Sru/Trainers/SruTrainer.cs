@@ -12,9 +12,10 @@ namespace Microsoft.ML.Sru;
 public sealed class SruTrainer : RecurrentTrainerBase
 {
     /// <summary>
-    /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth and batch: an SRU layer costs
-    /// a fraction of an LSTM layer, so the SRU stacks more layers (<see cref="Defaults.SruNumberOfLayers"/>) and takes more,
-    /// smaller steps (<see cref="Defaults.SruBatchSize"/>). docs/results.md has the measurements behind them.
+    /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth, batch and weight decay: an SRU
+    /// layer costs a fraction of an LSTM layer, so the SRU stacks more layers (<see cref="Defaults.SruNumberOfLayers"/>)
+    /// and takes more, smaller steps (<see cref="Defaults.SruBatchSize"/>), and its weight decay is chosen from the number
+    /// of training rows (<see cref="RecurrentTrainerOptions.WeightDecay"/> null). docs/results.md has the measurements behind them.
     /// </summary>
     public sealed class Options : RecurrentTrainerOptions
     {
@@ -23,6 +24,7 @@ public sealed class SruTrainer : RecurrentTrainerBase
         {
             BatchSize = Defaults.SruBatchSize;
             NumberOfLayers = Defaults.SruNumberOfLayers;
+            WeightDecay = null;
         }
 
         /// <summary>

@@ -55,7 +55,7 @@ internal sealed class TrainingLoop
         // Every step asks the fused kernels for the same large tensors: reusing their memory spares the page faults.
         using IDisposable? pool = UsesFusedKernels(network) ? TensorPool.Open() : null;
         var parameters = network.parameters().ToArray();
-        using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm);
+        using ParameterUpdate update = ParameterUpdate.Create(parameters, _options.LearningRate, _plan.WeightDecay, _options.GradientClipNorm);
         using WeightSnapshot? best = validation is not null && _plan.KeepBestModel ? new WeightSnapshot(network) : null;
         int stepsPerEpoch = (set.RowCount + _options.BatchSize - 1) / _options.BatchSize;
         var schedule = LearningRateScheduler.For(_options, stepsPerEpoch, _plan.Epochs);

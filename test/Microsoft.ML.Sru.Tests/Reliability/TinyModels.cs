@@ -53,6 +53,8 @@ internal static class TinyModels
         options.LearningRate = 0.01f;
         // The Step schedule (the SRU's default before Cosine), which the saved fixtures were trained with.
         options.LearningRateSchedule = LearningRateSchedule.Step;
+        // Plain Adam (the SRU's default before its weight decay was chosen from the rows), as the fixtures were trained.
+        options.WeightDecay = 0;
         options.LogEveryNSteps = 1000;
         return options;
     }

@@ -16,7 +16,43 @@ public sealed class TrainingLengthTests
     {
         var options = new SruTrainer.Options();
 
-        Assert.AreEqual(new TrainingPlan(epochs, 0, true), TrainingPlan.For(options, rows));
+        Assert.AreEqual(epochs, TrainingPlan.For(options, rows).Epochs);
+    }
+
+    [TestMethod]
+    [DataRow(60_000, 200f / 60_000)]
+    [DataRow(10_000, 0.02f)]
+    [DataRow(2_000, 0.1f)]
+    [DataRow(40, 0.1f)]
+    public void Without_WeightDecay_the_SRU_decays_by_200_rows_worth(int rows, float weightDecay)
+    {
+        Assert.AreEqual(weightDecay, TrainingPlan.For(new SruTrainer.Options(), rows).WeightDecay, 1e-7f);
+    }
+
+    [TestMethod]
+    public void An_SRU_Fit_without_WeightDecay_trains_with_the_chosen_decay()
+    {
+        float[][] Scores(float? weightDecay)
+        {
+            var options = TinyModels.Sru(epochs: 3);
+            options.WeightDecay = weightDecay;
+            var ml = new MLContext(seed: 3);
+            return TinyModels.Scores(ml.MulticlassClassification.Trainers.Sru(options).Fit(OrderedMarkers.Load(ml, 300, seed: 2)));
+        }
+
+        float[][] automatic = Scores(null);
+
+        Assert.IsTrue(TinyModels.SameScores(Scores(TrainingPlan.MaxAutomaticWeightDecay), automatic), "300 rows: the largest automatic decay");
+        Assert.IsFalse(TinyModels.SameScores(Scores(0), automatic), "which is not plain Adam");
+    }
+
+    [TestMethod]
+    public void The_LSTM_and_GRU_default_to_plain_Adam_and_an_explicit_WeightDecay_is_kept()
+    {
+        Assert.AreEqual(0f, TrainingPlan.For(new LstmTrainer.Options(), 2_000).WeightDecay);
+        Assert.AreEqual(0f, TrainingPlan.For(new GruTrainer.Options(), 2_000).WeightDecay);
+        Assert.AreEqual(0.05f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0.05f }, 2_000).WeightDecay);
+        Assert.AreEqual(0f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0 }, 2_000).WeightDecay);
     }
 
     [TestMethod]
@@ -24,7 +60,7 @@ public sealed class TrainingLengthTests
     {
         var options = new LstmTrainer.Options { MaxEpoch = 7, EarlyStoppingPatience = 2 };
 
-        Assert.AreEqual(new TrainingPlan(7, 2, true), TrainingPlan.For(options, 500));
+        Assert.AreEqual(new TrainingPlan(7, 2, true, 0), TrainingPlan.For(options, 500));
     }
 
     [TestMethod]
