@@ -132,6 +132,13 @@ if (args.Contains("--ink-rows"))
     return 0;
 }
 
+if (args.Contains("--length-probe"))
+{
+    // --length-probe 0,4,5,w [--try "WeightDecay=0.1;Dropout=0.2"]: the SRU's training-length and regularisation choices.
+    LengthProbe.Run(args[Array.IndexOf(args, "--length-probe") + 1], Array.IndexOf(args, "--try") is int t and >= 0 ? args[t + 1] : null);
+    return 0;
+}
+
 if (args.Contains("--weather"))
 {
     // --weather [--contenders Sru,Sdca]: rain tomorrow (binary) and tomorrow's highest temperature (regression) from 14 days.

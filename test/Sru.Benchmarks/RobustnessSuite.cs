@@ -69,18 +69,23 @@ internal static class RobustnessSuite
         ? images.Select(i => new Image { Label = i.Label, Features = i.Features.Select(v => MathF.Round(v * 255)).ToArray() })
         : images);
 
+    private static readonly Dictionary<MnistVariant, (List<Image> Train, List<Image> Test)> Loaded = new();
+
+    /// <summary>The variant's training and test rows, with the pixels it asks for.</summary>
+    public static (IDataView Train, IDataView Test) Views(MLContext data, Variant variant)
+    {
+        if (!Loaded.TryGetValue(variant.Dataset, out var images))
+            Loaded[variant.Dataset] = images = (Read(data, MnistSplit.Train, variant.Dataset), Read(data, MnistSplit.Test, variant.Dataset));
+        return (View(data, images.Train.Take(variant.TrainingRows).ToList(), variant.RawPixels), View(data, images.Test, variant.RawPixels));
+    }
+
     /// <summary>Runs <paramref name="trainers"/> on <paramref name="variants"/>, printing each result as it comes.</summary>
     public static List<Entry> Run(IEnumerable<Variant> variants, IReadOnlyCollection<string> trainers, Action<RecurrentTrainerOptions>? change = null)
     {
         var entries = new List<Entry>();
-        var loaded = new Dictionary<MnistVariant, (List<Image> Train, List<Image> Test)>();
         foreach (Variant variant in variants)
         {
-            var data = new MLContext(seed: 1);
-            if (!loaded.TryGetValue(variant.Dataset, out var images))
-                loaded[variant.Dataset] = images = (Read(data, MnistSplit.Train, variant.Dataset), Read(data, MnistSplit.Test, variant.Dataset));
-            IDataView train = View(data, images.Train.Take(variant.TrainingRows).ToList(), variant.RawPixels);
-            IDataView test = View(data, images.Test, variant.RawPixels);
+            var (train, test) = Views(new MLContext(seed: 1), variant);
             foreach (string name in TrainerNames.Where(trainers.Contains))
             {
                 var ml = new MLContext(seed: 1);
