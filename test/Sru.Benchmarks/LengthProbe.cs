@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Sru;
+using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Trainers;
 using Microsoft.ML.Transforms;
 using Sru.Datasets;
@@ -56,7 +57,7 @@ internal static class LengthProbe
         {
             double Score(ITransformer model) => c.Metric(new MLContext(), model.Transform(c.Test));
             long rows = Count(c.Train);
-            int ruleEpochs = TrainingPlan.For(new SruTrainer.Options(), (int)Math.Min(rows, int.MaxValue)).Epochs;
+            int ruleEpochs = TrainingPlan.For(new SruTrainer.Options(), (int)Math.Min(rows, int.MaxValue), SequenceInputKind.FixedLength).Epochs;
             if (settings is not null)
             {
                 foreach (string set in settings.Split(';'))

@@ -234,7 +234,7 @@ public abstract class RecurrentTrainerBase
 
         torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
-        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount);
+        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount, set.Input.Kind);
         if (_options.MaxEpoch is null)
             ch.Info("MaxEpoch not set: training {0} epochs for {1} rows.", plan.Epochs, set.RowCount);
         if (_options.WeightDecay is null)

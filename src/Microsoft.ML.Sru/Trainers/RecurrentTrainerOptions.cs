@@ -131,7 +131,8 @@ public abstract partial class RecurrentTrainerOptions
     /// <para>
     /// The rule for null: 200 / the number of training rows, at most 0.1 — 0.1 up to 2,000 rows, 0.02 at 10,000, 0.0033
     /// at 60,000. The <see cref="MaxEpoch"/> rule trains about the same number of steps on every set, so a fixed decay
-    /// would weigh as much against 60,000 rows as against 2,000; this one weighs as a fixed number of rows would.
+    /// would weigh as much against 60,000 rows as against 2,000; this one weighs as a fixed number of rows would. Token
+    /// inputs get 0: every step would shrink every token's embedding, while a rare token's gets a gradient now and then.
     /// </para>
     /// </summary>
     public float? WeightDecay { get; set; } = Defaults.WeightDecay;

@@ -1,3 +1,5 @@
+using Microsoft.ML.Sru.Model;
+
 namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
@@ -22,13 +24,15 @@ internal sealed record TrainingPlan(int Epochs, int EarlyStoppingPatience, bool 
 
     public const float MaxAutomaticWeightDecay = 0.1f;
 
-    public static TrainingPlan For(RecurrentTrainerOptions options, int trainingRows) =>
+    public static TrainingPlan For(RecurrentTrainerOptions options, int trainingRows, SequenceInputKind input) =>
         new(options.MaxEpoch ?? EpochsFor(trainingRows), options.EarlyStoppingPatience, options.KeepBestModel,
-            options.WeightDecay ?? WeightDecayFor(trainingRows));
+            options.WeightDecay ?? WeightDecayFor(trainingRows, input));
 
     // The automatic rule trains about the same number of steps on every set, so a fixed decay would pull as hard on
-    // 60,000 rows as on 2,000; a prior's weight against the data falls as 1 / rows.
-    private static float WeightDecayFor(int rows) => Math.Min(MaxAutomaticWeightDecay, AutomaticWeightDecayRows / Math.Max(1, rows));
+    // 60,000 rows as on 2,000; a prior's weight against the data falls as 1 / rows. Not for tokens: AdamW shrinks every
+    // embedding row every step, and a rare token's row sees a gradient only now and then.
+    private static float WeightDecayFor(int rows, SequenceInputKind input) =>
+        input == SequenceInputKind.Tokens ? 0 : Math.Min(MaxAutomaticWeightDecay, AutomaticWeightDecayRows / Math.Max(1, rows));
 
     // A fixed number of rows seen rather than a stop on held-out loss: on small sets the held-out loss bottoms out
     // while the learning rate is still high and accuracy still rising (docs/results.md, "Training length").

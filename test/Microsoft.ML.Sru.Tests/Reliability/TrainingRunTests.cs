@@ -78,7 +78,7 @@ public sealed class TrainingRunTests
         foreach (SruLayer layer in network.SruLayers)
             layer.Recurrence = new NaNGradientRecurrence();
 
-        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new TrainingLoop(host, channel, options, TrainingPlan.For(options, set.RowCount), CPU, seed: 3).Run(network, set));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new TrainingLoop(host, channel, options, TrainingPlan.For(options, set.RowCount, set.Input.Kind), CPU, seed: 3).Run(network, set));
 
         Assert.AreEqual("Training diverged: the weights became NaN or infinite at epoch 1, step 1 (the epoch's last). Lower LearningRate or set GradientClipNorm.", e.Message);
     }

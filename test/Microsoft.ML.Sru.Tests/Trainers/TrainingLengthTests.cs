@@ -1,3 +1,4 @@
+using Microsoft.ML.Sru.Model;
 using Microsoft.ML.Sru.Tests.Reliability;
 using Microsoft.ML.Sru.Trainers;
 
@@ -16,7 +17,7 @@ public sealed class TrainingLengthTests
     {
         var options = new SruTrainer.Options();
 
-        Assert.AreEqual(epochs, TrainingPlan.For(options, rows).Epochs);
+        Assert.AreEqual(epochs, TrainingPlan.For(options, rows, SequenceInputKind.FixedLength).Epochs);
     }
 
     [TestMethod]
@@ -26,7 +27,9 @@ public sealed class TrainingLengthTests
     [DataRow(40, 0.1f)]
     public void Without_WeightDecay_the_SRU_decays_by_200_rows_worth(int rows, float weightDecay)
     {
-        Assert.AreEqual(weightDecay, TrainingPlan.For(new SruTrainer.Options(), rows).WeightDecay, 1e-7f);
+        Assert.AreEqual(weightDecay, TrainingPlan.For(new SruTrainer.Options(), rows, SequenceInputKind.FixedLength).WeightDecay, 1e-7f);
+        Assert.AreEqual(weightDecay, TrainingPlan.For(new SruTrainer.Options(), rows, SequenceInputKind.VariableLength).WeightDecay, 1e-7f);
+        Assert.AreEqual(0f, TrainingPlan.For(new SruTrainer.Options(), rows, SequenceInputKind.Tokens).WeightDecay, "tokens' embedding rows are not decayed");
     }
 
     [TestMethod]
@@ -49,10 +52,10 @@ public sealed class TrainingLengthTests
     [TestMethod]
     public void The_LSTM_and_GRU_default_to_plain_Adam_and_an_explicit_WeightDecay_is_kept()
     {
-        Assert.AreEqual(0f, TrainingPlan.For(new LstmTrainer.Options(), 2_000).WeightDecay);
-        Assert.AreEqual(0f, TrainingPlan.For(new GruTrainer.Options(), 2_000).WeightDecay);
-        Assert.AreEqual(0.05f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0.05f }, 2_000).WeightDecay);
-        Assert.AreEqual(0f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0 }, 2_000).WeightDecay);
+        Assert.AreEqual(0f, TrainingPlan.For(new LstmTrainer.Options(), 2_000, SequenceInputKind.FixedLength).WeightDecay);
+        Assert.AreEqual(0f, TrainingPlan.For(new GruTrainer.Options(), 2_000, SequenceInputKind.FixedLength).WeightDecay);
+        Assert.AreEqual(0.05f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0.05f }, 2_000, SequenceInputKind.FixedLength).WeightDecay);
+        Assert.AreEqual(0f, TrainingPlan.For(new SruTrainer.Options { WeightDecay = 0 }, 2_000, SequenceInputKind.FixedLength).WeightDecay);
     }
 
     [TestMethod]
@@ -60,7 +63,7 @@ public sealed class TrainingLengthTests
     {
         var options = new LstmTrainer.Options { MaxEpoch = 7, EarlyStoppingPatience = 2 };
 
-        Assert.AreEqual(new TrainingPlan(7, 2, true, 0), TrainingPlan.For(options, 500));
+        Assert.AreEqual(new TrainingPlan(7, 2, true, 0), TrainingPlan.For(options, 500, SequenceInputKind.FixedLength));
     }
 
     [TestMethod]
