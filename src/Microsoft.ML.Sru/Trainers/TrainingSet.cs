@@ -215,15 +215,23 @@ internal sealed class TrainingSet : ITrainingData
     private static TrainingSet? ReadRows(IHost host, RecurrentTask task, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, IDataView data,
         int classCount, SequenceInput input, long maxValues)
     {
-        // The row count a view reports is a hint for sizing, never trusted for one large allocation.
+        // The row count a view reports is a hint for sizing: trusted for one allocation only as large as DataLoading.Auto
+        // would hold in memory anyway.
         long? knownRows = data.GetRowCount();
         int capacity = knownRows is > 0 ? (int)Math.Min(knownRows.Value, 1 << 20) : 1024;
         int fixedCount = input.MaxSteps * input.ValuesPerStep;
         bool fixedLength = input.Kind == SequenceInputKind.FixedLength;
         var labels = new List<float>(capacity);
         var offsets = fixedLength ? null : new List<long>(capacity) { 0 };
-        // Values are gathered in blocks so that an unknown row count never needs a resize of one huge array.
-        var values = new BlockBuffer(Math.Clamp(Math.Min((long)capacity * fixedCount, maxValues), 1 << 12, 1 << 24));
+        // Values are gathered in blocks so that an unknown row count never needs a resize of one huge array. Fixed-length
+        // rows of a known count fill one block of their size, which becomes the set's array without a copy: a copy
+        // would touch every page of a second array, and a fresh page's first touch is what reading costs most.
+        long expected = fixedLength && knownRows is > 0 ? knownRows.Value * fixedCount : 0;
+        const long blockValues = 1 << 24;
+        long firstBlock = expected > 0 && expected <= Math.Min(maxValues, Defaults.InMemoryMaxValues)
+            ? expected
+            : Math.Clamp(Math.Min((long)capacity * fixedCount, maxValues), 1 << 12, blockValues);
+        var values = new BlockBuffer(firstBlock, Math.Min(firstBlock, blockValues));
 
         using var rows = new TrainingRowCursor(host, task, labelColumn, featureColumn, data, classCount, input);
         while (rows.MoveNext())
@@ -241,11 +249,11 @@ internal sealed class TrainingSet : ITrainingData
         return new TrainingSet(input, values.ToArray(), offsets?.ToArray(), labels.ToArray(), labels.Count, classCount) { Skipped = rows.Skipped };
     }
 
-    /// <summary>Floats appended in blocks, copied once into one array at the end.</summary>
-    private sealed class BlockBuffer(long blockSize)
+    /// <summary>Floats appended in blocks (the first of <paramref name="firstBlock"/> values, the others of <paramref name="nextBlocks"/>), copied once into one array at the end unless the first block holds exactly all of them.</summary>
+    private sealed class BlockBuffer(long firstBlock, long nextBlocks)
     {
         private readonly List<float[]> _full = new();
-        private float[] _block = new float[blockSize];
+        private float[] _block = GC.AllocateUninitializedArray<float>((int)firstBlock);
         private int _inBlock;
 
         public long Count { get; private set; }
@@ -254,23 +262,26 @@ internal sealed class TrainingSet : ITrainingData
         {
             while (!source.IsEmpty)
             {
+                // A new block only when a value needs it, so that exactly filling the first one allocates nothing more.
+                if (_inBlock == _block.Length)
+                {
+                    _full.Add(_block);
+                    _block = GC.AllocateUninitializedArray<float>((int)nextBlocks);
+                    _inBlock = 0;
+                }
                 int take = Math.Min(source.Length, _block.Length - _inBlock);
                 source[..take].CopyTo(_block.AsSpan(_inBlock));
                 _inBlock += take;
                 Count += take;
                 source = source[take..];
-                if (_inBlock == _block.Length)
-                {
-                    _full.Add(_block);
-                    _block = new float[_block.Length];
-                    _inBlock = 0;
-                }
             }
         }
 
         public float[] ToArray()
         {
-            var flat = new float[Count];
+            if (_full.Count == 0 && _inBlock == _block.Length)
+                return _block;
+            var flat = GC.AllocateUninitializedArray<float>(checked((int)Count));
             long offset = 0;
             foreach (float[] full in _full)
             {

@@ -212,6 +212,23 @@ public sealed class TrainingInputTests
     }
 
     [TestMethod]
+    [DataRow(100)]
+    [DataRow(40)]
+    [DataRow(300)]
+    public void Whatever_row_count_a_view_claims_its_rows_train_the_same_model(int claimed)
+    {
+        float[][] Train(Func<IDataView, IDataView> view)
+        {
+            var ml = new MLContext(seed: 1);
+            using var model = ml.MulticlassClassification.Trainers.Sru(TinyModels.Sru()).Fit(view(OrderedMarkers.Load(ml, 100, seed: 1)));
+            return TinyModels.Scores(model);
+        }
+
+        // A claimed count sizes the first block of values: fewer rows than claimed, or more, must read the same rows.
+        Assert.IsTrue(TinyModels.SameScores(Train(data => data), Train(data => new ClaimedRowCount(data, claimed))));
+    }
+
+    [TestMethod]
     public void Rows_shorter_than_the_declared_vector_size_fail_naming_the_column()
     {
         var ml = new MLContext(seed: 1);
