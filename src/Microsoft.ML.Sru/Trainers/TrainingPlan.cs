@@ -3,8 +3,8 @@ using Microsoft.ML.Sru.Model;
 namespace Microsoft.ML.Sru.Trainers;
 
 /// <summary>
-/// How long a run trains and what stops it, resolved from the options and the data before the first step: the rule
-/// <see cref="RecurrentTrainerOptions.MaxEpoch"/> documents.
+/// How long a run trains, what stops it and how hard its weights decay, resolved from the options and the data before
+/// the first step: the rules <see cref="RecurrentTrainerOptions.MaxEpoch"/> and <see cref="RecurrentTrainerOptions.WeightDecay"/> document.
 /// </summary>
 /// <param name="Epochs">Epochs to run at most; the learning-rate schedule spans them.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before stopping; 0 never stops early.</param>
