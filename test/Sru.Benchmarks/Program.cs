@@ -152,7 +152,7 @@ if (args.Contains("--weather"))
 
 if (args.Contains("--robustness"))
 {
-    // --robustness [--variants 0,3] [--trainers Sru,LightGbm] [--normalization PerStepPosition] [--max-epoch N]:
+    // --robustness [--variants 0,3] [--trainers Sru,LightGbm] [--normalization PerStepPosition] [--max-epoch N] [--seeds 1,2,3]:
     // every trainer with its defaults on dataset variants it was not tuned for, no normalizer in the pipeline.
     string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
     var variants = Value("--variants", null) is { } picked
@@ -179,8 +179,9 @@ if (args.Contains("--robustness"))
             property.SetValue(o, type.IsEnum ? Enum.Parse(type, pair[1]) : Convert.ChangeType(pair[1], type, System.Globalization.CultureInfo.InvariantCulture));
         }
     };
-    Console.WriteLine($"Robustness suite: test accuracy and Fit time, seed 1, defaults{(change is null ? "" : $" except {(normalization is null ? "" : $"InputNormalization={normalization} ")}{(maxEpoch is null ? "" : $"MaxEpoch={maxEpoch} ")}{settings}")}, no normalizer:");
-    figures["robustness"] = RobustnessSuite.Run(variants, trainers, change);
+    int[]? seeds = Value("--seeds", null)?.Split(',').Select(int.Parse).ToArray();
+    Console.WriteLine($"Robustness suite: test accuracy and Fit time, seed {(seeds is null ? "1" : string.Join(",", seeds))}, defaults{(change is null ? "" : $" except {(normalization is null ? "" : $"InputNormalization={normalization} ")}{(maxEpoch is null ? "" : $"MaxEpoch={maxEpoch} ")}{settings}")}, no normalizer:");
+    figures["robustness"] = RobustnessSuite.Run(variants, trainers, change, seeds);
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
     File.WriteAllText(jsonPath, JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");

@@ -20,7 +20,7 @@ internal static class RobustnessSuite
     /// <param name="SequenceLength">Steps each 784-value image is read as (28: a row a step; 14: two rows; 56: half a row).</param>
     public sealed record Variant(string Name, MnistVariant Dataset, int TrainingRows, bool RawPixels, int SequenceLength);
 
-    public sealed record Entry(string Variant, string Trainer, double Accuracy, double FitSeconds);
+    public sealed record Entry(string Variant, string Trainer, double Accuracy, double FitSeconds, int Seed = 1);
 
     public static IReadOnlyList<Variant> Variants { get; } = new Variant[]
     {
@@ -80,15 +80,18 @@ internal static class RobustnessSuite
     }
 
     /// <summary>Runs <paramref name="trainers"/> on <paramref name="variants"/>, printing each result as it comes.</summary>
-    public static List<Entry> Run(IEnumerable<Variant> variants, IReadOnlyCollection<string> trainers, Action<RecurrentTrainerOptions>? change = null)
+    /// <param name="seeds">The MLContext seeds each trainer runs with, one Fit each.</param>
+    public static List<Entry> Run(IEnumerable<Variant> variants, IReadOnlyCollection<string> trainers, Action<RecurrentTrainerOptions>? change = null,
+        IReadOnlyList<int>? seeds = null)
     {
         var entries = new List<Entry>();
         foreach (Variant variant in variants)
         {
             var (train, test) = Views(new MLContext(seed: 1), variant);
             foreach (string name in TrainerNames.Where(trainers.Contains))
+            foreach (int seed in seeds ?? [1])
             {
-                var ml = new MLContext(seed: 1);
+                var ml = new MLContext(seed: seed);
                 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
                     .Append(Trainer(ml, name, variant.SequenceLength, change));
                 GC.Collect();
@@ -98,8 +101,8 @@ internal static class RobustnessSuite
                 double fit = clock.Elapsed.TotalSeconds;
                 double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
                 (model as IDisposable)?.Dispose();
-                var entry = new Entry(variant.Name, name, accuracy, fit);
-                Console.WriteLine($"   {entry.Variant,-26} {entry.Trainer,-20} {entry.Accuracy,8:P2} {entry.FitSeconds,8:F1} s fit");
+                var entry = new Entry(variant.Name, name, accuracy, fit, seed);
+                Console.WriteLine($"   {entry.Variant,-26} {entry.Trainer,-20} {entry.Accuracy,8:P2} {entry.FitSeconds,8:F1} s fit{(seeds is null ? "" : $", seed {seed}")}");
                 entries.Add(entry);
             }
         }
