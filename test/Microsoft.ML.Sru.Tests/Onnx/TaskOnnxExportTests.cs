@@ -12,15 +12,10 @@ namespace Microsoft.ML.Sru.Tests.Onnx;
 [TestClass]
 public sealed class TaskOnnxExportTests
 {
-    private static readonly string[] Cells = ["SRU", "LSTM", "GRU"];
-    private static readonly string[] Tasks = [MarkerTasks.Binary, MarkerTasks.Regression];
-
-    public static IEnumerable<object[]> CellsAndTasks => Cells.SelectMany(cell => Tasks.Select(task => new object[] { cell, task }));
-
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    [DynamicData(nameof(CellsAndTasks))]
+    [DynamicData(nameof(TaskTrainerTests.CellsAndTasks), typeof(TaskTrainerTests))]
     public void A_trained_binary_or_regression_pipeline_exports_and_gives_the_Transform_columns(string cell, string task)
     {
         var ml = new MLContext(seed: 1);
