@@ -22,7 +22,7 @@ internal static class SequenceClassifierOnnx
     public static void Write(OnnxContext context, SequenceClassifier network, InputScaling scaling, RecurrentTask task, string[] outputNames, string featureVariable)
     {
         if (outputNames.Length != task.OnnxOutputs.Length)
-            throw new InvalidOperationException($"ML.NET's ONNX export asked the recurrent {task.LogName.ToLowerInvariant()} model for {outputNames.Length} outputs; it writes {task.OnnxOutputs.Length}: {string.Join(", ", task.OnnxOutputs)}.");
+            throw new InvalidOperationException($"ML.NET's ONNX export asked the recurrent {task.LogName.ToLowerInvariant()} model for {outputNames.Length} outputs; it takes {task.OnnxOutputs.Length}: {string.Join(", ", task.OnnxOutputs)}.");
         NetworkSpec spec = network.Spec;
         var graph = new OnnxGraph(context, spec.Cell.ToString().ToUpperInvariant() + ".");
         Dictionary<string, Tensor> state = network.state_dict();

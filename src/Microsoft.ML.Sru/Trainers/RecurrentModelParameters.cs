@@ -232,7 +232,8 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
 
     /// <summary>
     /// ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its scorer for the task: writes the task's
-    /// <see cref="RecurrentTask.OnnxOutputs"/> (PredictedLabel and Score for a multiclass model, Score for regression).
+    /// <see cref="RecurrentTask.OnnxOutputs"/> (PredictedLabel and Score for a multiclass model, Score for regression;
+    /// a binary model is asked through <see cref="RecurrentBinaryModelParameters"/>).
     /// </summary>
     bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
     {
