@@ -1,25 +1,28 @@
 using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Trainers;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Sru.Onnx;
 
 /// <summary>
-/// Writes a <see cref="SequenceClassifier"/> into ML.NET's ONNX export as its multiclass models do: from the feature
-/// variable [N, T·S] to Score (the softmax probabilities Transform gives) and PredictedLabel (the key, 1 + the index
-/// of the highest score, as uint32). Between them: the rows as time-major sequences [T, N, S], the encoder, the head.
-/// Only operators whose meaning is the same in every opset ML.NET's converter writes (9 to 12) are used, so the model is
-/// valid whichever the caller asks for.
+/// Writes a <see cref="SequenceClassifier"/> into ML.NET's ONNX export as ML.NET's models of its task do: from the feature
+/// variable [N, T·S] to the head's outputs [N, head width], and from those to the task's scored columns
+/// (<see cref="RecurrentTask.WriteOnnxOutputs"/>): Score and PredictedLabel (multiclass), Score and Probability (binary;
+/// ML.NET's scorer adds PredictedLabel), Score (regression). Between them: the rows as time-major sequences [T, N, S], the
+/// encoder, the head. Only operators whose meaning is the same in every opset ML.NET's converter writes (9 to 12) are
+/// used, so the model is valid whichever the caller asks for.
 /// </summary>
 internal static class SequenceClassifierOnnx
 {
     /// <summary>
-    /// Writes the input scaling and the network; <paramref name="outputNames"/> are ML.NET's: PredictedLabel, then Score.
+    /// Writes the input scaling, the network and <paramref name="task"/>'s outputs into <paramref name="outputNames"/>,
+    /// the variables of its <see cref="RecurrentTask.OnnxOutputs"/>.
     /// </summary>
-    public static void Write(OnnxContext context, SequenceClassifier network, InputScaling scaling, string[] outputNames, string featureVariable)
+    public static void Write(OnnxContext context, SequenceClassifier network, InputScaling scaling, RecurrentTask task, string[] outputNames, string featureVariable)
     {
-        if (outputNames.Length != 2)
-            throw new InvalidOperationException($"ML.NET's ONNX export asked the recurrent classifier for {outputNames.Length} outputs; it writes two, PredictedLabel and Score.");
+        if (outputNames.Length != task.OnnxOutputs.Length)
+            throw new InvalidOperationException($"ML.NET's ONNX export asked the recurrent {task.LogName.ToLowerInvariant()} model for {outputNames.Length} outputs; it takes {task.OnnxOutputs.Length}: {string.Join(", ", task.OnnxOutputs)}.");
         NetworkSpec spec = network.Spec;
         var graph = new OnnxGraph(context, spec.Cell.ToString().ToUpperInvariant() + ".");
         Dictionary<string, Tensor> state = network.state_dict();
@@ -40,21 +43,14 @@ internal static class SequenceClassifierOnnx
             ? SruOnnxEncoder.Write(graph, spec, network.SruLayers.ToList(), sequences)
             : TorchRnnOnnxEncoder.Write(graph, spec, network.RnnLayers, sequences);
 
-        string logits = graph.Op("Gemm",
+        string headOutputs = graph.Op("Gemm",
             new[]
             {
                 summary,
-                graph.Constant("head.weight", TensorValues.ToArray(state["head.weight"]), spec.ClassCount, spec.OutputWidth),
-                graph.Constant("head.bias", TensorValues.ToArray(state["head.bias"]), spec.ClassCount),
+                graph.Constant("head.weight", TensorValues.ToArray(state["head.weight"]), spec.HeadWidth, spec.OutputWidth),
+                graph.Constant("head.bias", TensorValues.ToArray(state["head.bias"]), spec.HeadWidth),
             },
             node => node.AddAttribute("transB", 1L));
-        graph.Node("Softmax", new[] { logits }, new[] { outputNames[1] }).AddAttribute("axis", 1L);
-
-        string index = graph.Op("ArgMax", new[] { outputNames[1] }, node =>
-        {
-            node.AddAttribute("axis", 1L);
-            node.AddAttribute("keepdims", 1L);
-        });
-        graph.Node("Cast", new[] { graph.Add(index, graph.Int64s("one", 1)) }, new[] { outputNames[0] }).AddAttribute("to", typeof(uint));
+        task.WriteOnnxOutputs(graph, headOutputs, outputNames);
     }
 }

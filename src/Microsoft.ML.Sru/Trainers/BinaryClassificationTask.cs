@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Scoring;
 using Microsoft.ML.Trainers;
 using static TorchSharp.torch;
@@ -75,6 +76,18 @@ internal sealed class BinaryClassificationTask : RecurrentTask
         ScoredColumn.Of(DefaultColumnNames.PredictedLabel, type => type == BooleanDataViewType.Instance,
             (ReadOnlySpan<float> outputs, ref bool value) => value = outputs[0] > 0),
     };
+
+    public override string[] OnnxOutputs => [DefaultColumnNames.PredictedLabel, DefaultColumnNames.Score, DefaultColumnNames.Probability];
+
+    /// <summary>
+    /// Score: the logit; Probability: its sigmoid. PredictedLabel is ML.NET's binary scorer's own node, Score above its
+    /// threshold (a Binarizer), as it decides in Transform.
+    /// </summary>
+    public override void WriteOnnxOutputs(OnnxGraph graph, string headOutputs, string[] outputNames)
+    {
+        graph.Node("Identity", new[] { headOutputs }, new[] { outputNames[1] });
+        graph.Node("Sigmoid", new[] { headOutputs }, new[] { outputNames[2] });
+    }
 
     public override ISingleFeaturePredictionTransformer<RecurrentModelParameters> CreateRowScorer(IHostEnvironment env, RecurrentModelParameters model,
         DataViewSchema trainSchema, string featureColumn, string labelColumn) =>

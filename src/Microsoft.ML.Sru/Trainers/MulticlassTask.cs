@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Numeric;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Scoring;
 using Microsoft.ML.Trainers;
 using static TorchSharp.torch;
@@ -94,6 +95,21 @@ internal sealed class MulticlassTask : RecurrentTask
                     value = index < 0 ? 0 : (uint)index + 1;
                 }),
         };
+    }
+
+    public override string[] OnnxOutputs => [DefaultColumnNames.PredictedLabel, DefaultColumnNames.Score];
+
+    /// <summary>Score: the softmax; PredictedLabel: ArgMax + 1 as uint32 (ties go to the first class, as above).</summary>
+    public override void WriteOnnxOutputs(OnnxGraph graph, string headOutputs, string[] outputNames)
+    {
+        string score = outputNames[1];
+        graph.Node("Softmax", new[] { headOutputs }, new[] { score }).AddAttribute("axis", 1L);
+        string index = graph.Op("ArgMax", new[] { score }, node =>
+        {
+            node.AddAttribute("axis", 1L);
+            node.AddAttribute("keepdims", 1L);
+        });
+        graph.Node("Cast", new[] { graph.Add(index, graph.Int64s("one", 1)) }, new[] { outputNames[0] }).AddAttribute("to", typeof(uint));
     }
 
     public override ISingleFeaturePredictionTransformer<RecurrentModelParameters> CreateRowScorer(IHostEnvironment env, RecurrentModelParameters model,

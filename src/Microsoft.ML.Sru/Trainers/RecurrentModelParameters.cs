@@ -224,16 +224,23 @@ public class RecurrentModelParameters : ModelParametersBase<VBuffer<float>>, IVa
         scorer.Score(features, rows, scores);
     }
 
-    /// <summary>Every multiclass network of fixed-length rows exports: each cell and option has an ONNX form (see <see cref="SequenceClassifierOnnx"/>). Binary and regression heads, rows of variable length and tokens do not export yet.</summary>
-    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => Spec.Task == RecurrentTaskKind.MulticlassClassification && Input.Kind == SequenceInputKind.FixedLength;
+    /// <summary>
+    /// Every network of fixed-length rows exports, whatever its task: each cell and option has an ONNX form (see
+    /// <see cref="SequenceClassifierOnnx"/>). Rows of variable length and tokens do not export yet.
+    /// </summary>
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => Input.Kind == SequenceInputKind.FixedLength;
 
-    /// <summary>ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its multiclass scorer: writes PredictedLabel and Score.</summary>
+    /// <summary>
+    /// ML.NET's ONNX export (<c>ConvertToOnnx</c>) through its scorer for the task: writes the task's
+    /// <see cref="RecurrentTask.OnnxOutputs"/> (PredictedLabel and Score for a multiclass model, Score for regression;
+    /// a binary model is asked through <see cref="RecurrentBinaryModelParameters"/>).
+    /// </summary>
     bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
     {
         Host.CheckValue(ctx, nameof(ctx));
         Host.CheckValue(outputNames, nameof(outputNames));
         using SharedNetwork.Hold hold = _network.Acquire();
-        SequenceClassifierOnnx.Write(ctx, hold.Network, InputScaling, outputNames, featureColumn);
+        SequenceClassifierOnnx.Write(ctx, hold.Network, InputScaling, Task, outputNames, featureColumn);
         return true;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Scoring;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ internal delegate bool LabelReader(out float label);
 
 /// <summary>
 /// Everything in which multiclass classification, binary classification and regression differ: the label column's type
-/// and how it is read, the head's width, the loss, the accuracy reported, the output columns and ML.NET's scorer. One
+/// and how it is read, the head's width, the loss, the accuracy reported, the output columns (also in ONNX) and ML.NET's scorer. One
 /// trainer, data path and model serve all three; the recurrent cell is the only other axis.
 /// </summary>
 internal abstract class RecurrentTask
@@ -70,6 +71,15 @@ internal abstract class RecurrentTask
 
     /// <summary>The same columns as the batch scorer computes them from a row's head outputs (see <see cref="IBatchScorer"/>).</summary>
     public abstract ScoredColumn[] ScoredColumns(int headWidth);
+
+    /// <summary>The columns ML.NET's scorer for the task asks the model's ONNX export for, in its order.</summary>
+    public abstract string[] OnnxOutputs { get; }
+
+    /// <summary>
+    /// Writes the scored columns into ML.NET's ONNX export as <see cref="ScoredColumns"/> computes them, from the head's
+    /// outputs [N, head width]; <paramref name="outputNames"/> are the variables of <see cref="OnnxOutputs"/>.
+    /// </summary>
+    public abstract void WriteOnnxOutputs(OnnxGraph graph, string headOutputs, string[] outputNames);
 
     /// <summary>ML.NET's own prediction transformer for the task over <paramref name="model"/>: schema, single rows, saving.</summary>
     public abstract ISingleFeaturePredictionTransformer<RecurrentModelParameters> CreateRowScorer(IHostEnvironment env, RecurrentModelParameters model,

@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Onnx;
 using Microsoft.ML.Sru.Scoring;
 using Microsoft.ML.Trainers;
 using static TorchSharp.torch;
@@ -67,6 +68,12 @@ internal sealed class RegressionTask : RecurrentTask
         ScoredColumn.Of(DefaultColumnNames.Score, type => type == NumberDataViewType.Single,
             (ReadOnlySpan<float> outputs, ref float value) => value = outputs[0]),
     };
+
+    public override string[] OnnxOutputs => [DefaultColumnNames.Score];
+
+    /// <summary>Score: the head's output, already in the label's units (<see cref="LabelStandardization"/> folded it in).</summary>
+    public override void WriteOnnxOutputs(OnnxGraph graph, string headOutputs, string[] outputNames) =>
+        graph.Node("Identity", new[] { headOutputs }, new[] { outputNames[0] });
 
     public override ISingleFeaturePredictionTransformer<RecurrentModelParameters> CreateRowScorer(IHostEnvironment env, RecurrentModelParameters model,
         DataViewSchema trainSchema, string featureColumn, string labelColumn) =>

@@ -9,8 +9,9 @@ namespace Microsoft.ML.Sru.Tests.Onnx;
 
 /// <summary>
 /// ConvertToOnnx on tiny networks with random weights (every parameter drawn, so that a swapped gate, bias or direction
-/// shows): the whole pipeline MapValueToKey → classifier → MapKeyToValue, run in ONNX Runtime and through ApplyOnnxModel,
-/// gives Transform's PredictedLabel on every row and its scores within 1e-4.
+/// shows): the whole pipeline MapValueToKey → classifier → MapKeyToValue, and binary and regression models of the same
+/// networks, run in ONNX Runtime and through ApplyOnnxModel, give Transform's PredictedLabel on every row and its Score
+/// (and Probability) within 1e-4.
 /// </summary>
 [TestClass]
 public sealed class OnnxExportTests
@@ -23,9 +24,9 @@ public sealed class OnnxExportTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    public sealed class Row
+    public sealed class Row<TLabel>
     {
-        public uint Label { get; set; }
+        public TLabel Label { get; set; } = default!;
 
         public float[] Features { get; set; } = Array.Empty<float>();
     }
@@ -57,6 +58,18 @@ public sealed class OnnxExportTests
         yield return ["LSTM, 1 layer", new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, 1, Classes, false)];
     }
 
+    /// <summary>Every network of <see cref="Networks"/> with a binary head and with a regression head.</summary>
+    public static IEnumerable<object[]> BinaryAndRegressionNetworks() =>
+        Networks().SelectMany(network => new[] { RecurrentTaskKind.BinaryClassification, RecurrentTaskKind.Regression }
+            .Select(task => new object[] { $"{task}: {network[0]}", ForTask((NetworkSpec)network[1], task) }));
+
+    private static NetworkSpec ForTask(NetworkSpec spec, RecurrentTaskKind task) => task switch
+    {
+        RecurrentTaskKind.BinaryClassification => spec with { Task = task, ClassCount = 2 },
+        RecurrentTaskKind.Regression => spec with { Task = task, ClassCount = 1 },
+        _ => spec,
+    };
+
     private static readonly SruCellSpec AllOptions = new(true, true, SruActivation.Identity, -1f, true, 0.2f, SruLayerNorm.AfterRecurrence, 3);
 
     private static NetworkSpec Sru(SruCellSpec cell, int layers = 2) =>
@@ -76,24 +89,47 @@ public sealed class OnnxExportTests
     }
 
     /// <summary>
+    /// A binary model exports Score (the logit), Probability (its sigmoid) and PredictedLabel (ML.NET's binary scorer's
+    /// Score &gt; 0), a regression model Score; both from the classifier alone, as ML.NET's scorers for those tasks are.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(BinaryAndRegressionNetworks))]
+    public void Exported_binary_or_regression_model_gives_the_Transform_columns(string name, object network)
+    {
+        var spec = (NetworkSpec)network;
+        var ml = new MLContext(seed: 1);
+        IDataView data = Data(ml, seed: 3, spec.Task);
+        using var random = RandomNetwork(spec, seed: name.Length);
+        if (spec.Task == RecurrentTaskKind.BinaryClassification)
+            SplitClasses(ml, random, data);
+        using var model = Classifier(ml, random, data);
+        float largest = OnnxParity.AssertMatchesTransform(ml, model, data);
+        TestContext.WriteLine($"{name}: largest score difference {largest:G3}");
+    }
+
+    /// <summary>
     /// The model's input scaling goes into the graph before the network: fitted on values a fifth as wide as the data,
     /// so that the data's extremes also reach the clip at ±<see cref="InputScaling.MaxNormalizedValue"/>.
     /// </summary>
     [TestMethod]
-    [DataRow(InputNormalization.Global)]
-    [DataRow(InputNormalization.PerStepPosition)]
-    public void Input_scaling_exports_with_the_network(InputNormalization kind)
+    [DataRow(InputNormalization.Global, RecurrentTaskKind.MulticlassClassification)]
+    [DataRow(InputNormalization.PerStepPosition, RecurrentTaskKind.MulticlassClassification)]
+    [DataRow(InputNormalization.Global, RecurrentTaskKind.BinaryClassification)]
+    [DataRow(InputNormalization.PerStepPosition, RecurrentTaskKind.Regression)]
+    public void Input_scaling_exports_with_the_network(InputNormalization kind, object taskKind)
     {
+        var task = (RecurrentTaskKind)taskKind;
         var ml = new MLContext(seed: 1);
-        IDataView data = Data(ml, seed: 3);
+        IDataView data = Data(ml, seed: 3, task);
         float[] narrow = data.GetColumn<float[]>("Features").SelectMany(row => row.Select(v => v / 5)).ToArray();
         var scaling = InputScaling.Fit(kind, narrow, RowCount, StepSize);
         Assert.IsFalse(scaling.IsIdentity);
-        using var random = RandomNetwork(Sru(SruCellSpec.Classic), seed: 4);
-        float largest = OnnxParity.AssertMatchesTransform(ml, Pipeline(ml, random, data, scaling), data);
-        TestContext.WriteLine($"{kind}: largest score difference {largest:G3}");
+        using var random = RandomNetwork(ForTask(Sru(SruCellSpec.Classic), task), seed: 4);
+        float largest = OnnxParity.AssertMatchesTransform(ml, ModelOf(ml, random, data, scaling), data);
+        TestContext.WriteLine($"{kind}, {task}: largest score difference {largest:G3}");
     }
 
+    /// <summary>Each task's outputs, too, are written with operators of the same meaning in opsets 9 to 12.</summary>
     [TestMethod]
     [DataRow(9)]
     [DataRow(10)]
@@ -102,12 +138,17 @@ public sealed class OnnxExportTests
     public void Every_opset_the_converter_writes_gives_the_same_scores(int opset)
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = Data(ml, seed: 4);
-        foreach (NetworkSpec spec in new[] { Sru(AllOptions, layers: 2), Sru(SruCellSpec.Classic with { UseCellStateWeights = true, LayerNorm = SruLayerNorm.BeforeRecurrence }),
-            new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes, false) })
+        foreach (RecurrentTaskKind task in Enum.GetValues<RecurrentTaskKind>())
         {
-            using var network = RandomNetwork(spec, seed: opset);
-            OnnxParity.AssertMatchesTransform(ml, Pipeline(ml, network, data), data, opset);
+            IDataView data = Data(ml, seed: 4, task);
+            foreach (NetworkSpec spec in new[] { Sru(AllOptions, layers: 2), Sru(SruCellSpec.Classic with { UseCellStateWeights = true, LayerNorm = SruLayerNorm.BeforeRecurrence }),
+                new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes, false) })
+            {
+                using var network = RandomNetwork(ForTask(spec, task), seed: opset);
+                if (task == RecurrentTaskKind.BinaryClassification)
+                    SplitClasses(ml, network, data);
+                OnnxParity.AssertMatchesTransform(ml, ModelOf(ml, network, data), data, opset);
+            }
         }
     }
 
@@ -124,9 +165,10 @@ public sealed class OnnxExportTests
         var ml = new MLContext(seed: 1);
         IDataView data = Data(ml, seed: 6);
         using var network = RandomNetwork(new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, layers, Classes, false), seed: layers);
-        var (scores, labels) = OnnxParity.RunInOnnxRuntime(OnnxParity.Export(ml, Pipeline(ml, network, data), data), data);
+        var outputs = OnnxParity.RunInOnnxRuntime(OnnxParity.Export(ml, Pipeline(ml, network, data), data), data);
+        float[][] scores = outputs["Score"], labels = outputs["PredictedLabel"];
 
-        float[] features = data.GetColumn<float[]>(nameof(Row.Features)).SelectMany(row => row).ToArray();
+        float[] features = data.GetColumn<float[]>("Features").SelectMany(row => row).ToArray();
         using var input = tensor(features, new long[] { RowCount, Steps * StepSize });
         using var probabilities = nn.functional.softmax(network.forward(input), 1);
         float[] expected = probabilities.data<float>().ToArray();
@@ -135,7 +177,7 @@ public sealed class OnnxExportTests
         {
             var rowScores = expected.AsSpan(row * Classes, Classes).ToArray();
             uint label = (uint)(10 * (1 + Array.IndexOf(rowScores, rowScores.Max())));
-            Assert.AreEqual(label, labels[row], $"PredictedLabel of row {row}");
+            Assert.AreEqual(label, labels[row].Single(), $"PredictedLabel of row {row}");
             for (int c = 0; c < Classes; c++)
                 largest = Math.Max(largest, Math.Abs(scores[row][c] - rowScores[c]));
         }
@@ -157,17 +199,27 @@ public sealed class OnnxExportTests
         OnnxParity.AssertMatchesTransform(ml, classifier, keyed);
     }
 
-    /// <summary>Rows of random features; labels 10, 20, … so that MapKeyToValue has values to map back to.</summary>
-    private static IDataView Data(MLContext ml, int seed)
+    /// <summary>
+    /// Rows of random features with a label of the task's type: 10, 20, … for multiclass (so that MapKeyToValue has values
+    /// to map back to), alternating Booleans, Singles from 100 on.
+    /// </summary>
+    private static IDataView Data(MLContext ml, int seed, RecurrentTaskKind task = RecurrentTaskKind.MulticlassClassification) => task switch
+    {
+        RecurrentTaskKind.BinaryClassification => Data(ml, seed, i => i % 2 == 0),
+        RecurrentTaskKind.Regression => Data(ml, seed, i => 100f + i),
+        _ => Data(ml, seed, i => (uint)(10 * (1 + i % Classes))),
+    };
+
+    private static IDataView Data<TLabel>(MLContext ml, int seed, Func<int, TLabel> label)
     {
         var random = new Random(seed);
-        var rows = Enumerable.Range(0, RowCount).Select(i => new Row
+        var rows = Enumerable.Range(0, RowCount).Select(i => new Row<TLabel>
         {
-            Label = (uint)(10 * (1 + i % Classes)),
+            Label = label(i),
             Features = Enumerable.Range(0, Steps * StepSize).Select(_ => (float)random.NextDouble() * 2 - 0.5f).ToArray(),
         });
-        var schema = SchemaDefinition.Create(typeof(Row));
-        schema[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Steps * StepSize);
+        var schema = SchemaDefinition.Create(typeof(Row<TLabel>));
+        schema[nameof(Row<TLabel>.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Steps * StepSize);
         return ml.Data.LoadFromEnumerable(rows.ToList(), schema);
     }
 
@@ -188,6 +240,20 @@ public sealed class OnnxExportTests
         return network;
     }
 
+    /// <summary>The model of <paramref name="network"/>'s task over a copy of its weights, bound to <paramref name="keyed"/>'s schema.</summary>
+    /// <summary>
+    /// Shifts a binary network's head bias so that Transform predicts true for half of <paramref name="data"/>'s rows: the
+    /// boundary half-way between the two middle scores, so that PredictedLabel is compared on both classes, no row at 0.
+    /// </summary>
+    private static void SplitClasses(MLContext ml, SequenceClassifier network, IDataView data)
+    {
+        using var model = Classifier(ml, network, data);
+        float[] scores = model.Transform(data).GetColumn<float>("Score").Order().ToArray();
+        network.RescaleHead(1, -(scores[RowCount / 2 - 1] + scores[RowCount / 2]) / 2);
+        using var shifted = Classifier(ml, network, data);
+        Assert.AreEqual(RowCount / 2, shifted.Transform(data).GetColumn<bool>("PredictedLabel").Count(label => label), "rows predicted true");
+    }
+
     private static RecurrentPredictionTransformer Classifier(MLContext ml, SequenceClassifier network, IDataView keyed, InputScaling? scaling = null)
     {
         IHostEnvironment env = ml;
@@ -201,6 +267,10 @@ public sealed class OnnxExportTests
         }
         return new RecurrentPredictionTransformer(env, RecurrentModelParameters.Create(env, copy, scaling ?? InputScaling.Identity(network.Spec.StepSize), SequenceInput.Fixed(network.Spec.SequenceLength, network.Spec.StepSize)), keyed.Schema, "Features", "Label");
     }
+
+    /// <summary>A multiclass network in <see cref="Pipeline"/>; a binary or regression one alone, as those scorers need no key mapping.</summary>
+    private static ITransformer ModelOf(MLContext ml, SequenceClassifier network, IDataView data, InputScaling? scaling = null) =>
+        network.Spec.Task == RecurrentTaskKind.MulticlassClassification ? Pipeline(ml, network, data, scaling) : Classifier(ml, network, data, scaling);
 
     /// <summary>MapValueToKey → the classifier → MapKeyToValue, fitted on <paramref name="data"/>.</summary>
     private static ITransformer Pipeline(MLContext ml, SequenceClassifier network, IDataView data, InputScaling? scaling = null)
