@@ -56,7 +56,7 @@ internal static class LengthProbe
         foreach (var c in cases)
         {
             double Score(ITransformer model) => c.Metric(new MLContext(), model.Transform(c.Test));
-            long rows = Count(c.Train);
+            long rows = SideBySide.Count(c.Train);
             int ruleEpochs = TrainingPlan.For(new SruTrainer.Options(), (int)Math.Min(rows, int.MaxValue), SequenceInputKind.FixedLength).Epochs;
             if (settings is not null)
             {
@@ -71,7 +71,7 @@ internal static class LengthProbe
             Console.WriteLine($"{c.Name}: rows {rows}, rule {ruleEpochs} epochs, baseline {baseline:F4}");
 
             var split = new MLContext(seed: 1).Data.TrainTestSplit(c.Train, 0.1, seed: 1);
-            long probeRows = Count(split.TrainSet);
+            long probeRows = SideBySide.Count(split.TrainSet);
             var epochs = new List<TrainingProgress>();
             var ml = new MLContext(seed: 1);
             var trainer = (RecurrentTrainerBase)c.Trainer(ml, o => { o.MaxEpoch = ruleEpochs; o.Progress = new Recorder(epochs); });
@@ -100,15 +100,6 @@ internal static class LengthProbe
             Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             property.SetValue(o, type.IsEnum ? Enum.Parse(type, pair[1]) : Convert.ChangeType(pair[1], type, System.Globalization.CultureInfo.InvariantCulture));
         }
-    }
-
-    private static long Count(IDataView data)
-    {
-        long rows = 0;
-        using var cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-            rows++;
-        return rows;
     }
 
     private static T With<T>(T options, Action<RecurrentTrainerOptions> change) where T : RecurrentTrainerOptions

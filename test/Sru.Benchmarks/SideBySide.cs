@@ -47,7 +47,8 @@ internal static class SideBySide
         return results;
     }
 
-    private static long Count(IDataView data)
+    /// <summary>Rows of a view that may not know its count, counted through a cursor.</summary>
+    public static long Count(IDataView data)
     {
         long rows = 0;
         using var cursor = data.GetRowCursor([]);
