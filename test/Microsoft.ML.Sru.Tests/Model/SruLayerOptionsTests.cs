@@ -1,4 +1,5 @@
 using Microsoft.ML.Sru.Model;
+using Microsoft.ML.Sru.Runtime;
 using Microsoft.ML.Sru.Tests.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,11 +23,13 @@ public sealed class SruLayerOptionsTests
 
         using var stop = new CancellationTokenSource();
         using var drawn = new ManualResetEventSlim();
+        // Under TorchSeed's lock, as a training builds its network: the draws must not shift a parallel test's Fit.
         var drawing = Task.Run(() =>
         {
-            while (!stop.IsCancellationRequested)
+            for (int seed = 0; !stop.IsCancellationRequested; seed++)
             {
-                rand(64).Dispose();
+                using (TorchSeed.Seeded(seed))
+                    rand(64).Dispose();
                 drawn.Set();
             }
         });
