@@ -9,7 +9,7 @@ namespace Microsoft.ML.Sru;
 /// persistence as <see cref="SruTrainer"/> and <see cref="LstmTrainer"/>. Create it with
 /// <c>mlContext.MulticlassClassification.Trainers.Gru(...)</c>, or the BinaryClassification and Regression catalogs' <c>Gru(...)</c>.
 /// </summary>
-public sealed class GruTrainer : RecurrentTrainerBase
+public sealed class GruTrainer : RecurrentTrainerBase<GruTrainer.Options>
 {
     /// <summary>Options for <see cref="GruTrainer"/>: the shared ones, with the same defaults as the LSTM's.</summary>
     public sealed class Options : RecurrentTrainerOptions
@@ -17,7 +17,7 @@ public sealed class GruTrainer : RecurrentTrainerBase
     }
 
     internal GruTrainer(IHostEnvironment env, Options options, RecurrentTask task)
-        : base(env, "Gru", RecurrentCellKind.Gru, options, task)
+        : base(env, RecurrentCellKind.Gru, options, task)
     {
     }
 }

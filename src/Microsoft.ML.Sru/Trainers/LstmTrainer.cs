@@ -9,7 +9,7 @@ namespace Microsoft.ML.Sru;
 /// loop and persistence as <see cref="SruTrainer"/>. Create it with <c>mlContext.MulticlassClassification.Trainers.Lstm(...)</c>,
 /// or the BinaryClassification and Regression catalogs' <c>Lstm(...)</c>.
 /// </summary>
-public sealed class LstmTrainer : RecurrentTrainerBase
+public sealed class LstmTrainer : RecurrentTrainerBase<LstmTrainer.Options>
 {
     /// <summary>Options for <see cref="LstmTrainer"/>: the shared ones, with their defaults.</summary>
     public sealed class Options : RecurrentTrainerOptions
@@ -17,7 +17,7 @@ public sealed class LstmTrainer : RecurrentTrainerBase
     }
 
     internal LstmTrainer(IHostEnvironment env, Options options, RecurrentTask task)
-        : base(env, "Lstm", RecurrentCellKind.Lstm, options, task)
+        : base(env, RecurrentCellKind.Lstm, options, task)
     {
     }
 }

@@ -12,32 +12,38 @@ namespace Microsoft.ML.Sru;
 /// The trainer SRU, LSTM and GRU models share, for every task: reads the label (a key for multiclass classification,
 /// Boolean for binary classification, Single for regression) and the fixed-size feature vector, trains a
 /// <see cref="SequenceClassifier"/> with Adam, and produces the task's standard columns (Score and PredictedLabel; Score,
-/// Probability and PredictedLabel; Score). Subclasses only say which recurrent module to build; the task
-/// (<see cref="RecurrentTask"/>) is the catalog's.
+/// Probability and PredictedLabel; Score). Subclasses only say which recurrent module to build, through
+/// <see cref="RecurrentTrainerBase{TOptions}"/>, which keeps their options; the task (<see cref="RecurrentTask"/>) is the catalog's.
 /// </summary>
 public abstract class RecurrentTrainerBase
     : TrainerEstimatorBase<RecurrentPredictionTransformer, RecurrentModelParameters>, IEstimator<RecurrentPredictionTransformer>
 {
     private static readonly TrainerInfo TrainerInfoValue = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
-    private readonly RecurrentTrainerOptions _options;
     private readonly RecurrentCellKind _cell;
     private readonly RecurrentTask _task;
 
     /// <param name="env">The host environment.</param>
-    /// <param name="cellName">The cell's name in the log, before the task's: "Sru" gives "SruMulticlass", "SruBinary", "SruRegression".</param>
-    /// <param name="cell">The recurrent module.</param>
+    /// <param name="cell">The recurrent module; with the task it names the trainer in the log.</param>
     /// <param name="options">The options, validated here.</param>
     /// <param name="task">What the network predicts.</param>
-    private protected RecurrentTrainerBase(IHostEnvironment env, string cellName, RecurrentCellKind cell, RecurrentTrainerOptions options, RecurrentTask task)
-        : base(Contracts.CheckRef(env, nameof(env)).Register(cellName + task.LogName),
+    private protected RecurrentTrainerBase(IHostEnvironment env, RecurrentCellKind cell, RecurrentTrainerOptions options, RecurrentTask task)
+        : base(Contracts.CheckRef(env, nameof(env)).Register(LogName(cell, task)),
               TrainerUtils.MakeR4VecFeature(ValidatedOptions(options, cell).FeatureColumnName),
               task.LabelShape(options.LabelColumnName))
     {
-        _options = options;
         _cell = cell;
         _task = task;
     }
+
+    /// <summary>The options the trainer was created with, as every cell has them.</summary>
+    private protected abstract RecurrentTrainerOptions SharedOptions { get; }
+
+    /// <summary>
+    /// The log's source for the trainer: "SruMulticlass", "LstmBinary", "GruRegression". Users filter the log on these
+    /// names (the README shows how), so they must not change.
+    /// </summary>
+    private static string LogName(RecurrentCellKind cell, RecurrentTask task) => cell.ToString() + task.LogName;
 
     /// <summary>Auxiliary information about the trainer: no normalization, no caching needed, a validation set is used, training can continue from a model.</summary>
     public override TrainerInfo Info => TrainerInfoValue;
@@ -121,7 +127,7 @@ public abstract class RecurrentTrainerBase
     private void CheckValidationSchema(IDataView validationData)
     {
         ArgumentNullException.ThrowIfNull(validationData);
-        foreach (string column in new[] { _options.LabelColumnName, _options.FeatureColumnName })
+        foreach (string column in new[] { SharedOptions.LabelColumnName, SharedOptions.FeatureColumnName })
         {
             if (validationData.Schema.GetColumnOrNull(column) is null)
                 throw new ArgumentOutOfRangeException(column, $"The validation set has no column '{column}'; it needs the same label and feature columns as the training data.");
@@ -168,9 +174,9 @@ public abstract class RecurrentTrainerBase
         TorchRuntime.EnsureLoaded();
         RoleMappedData data = context.TrainingSet;
         DataViewSchema.Column labelColumn = data.Schema.Label
-            ?? throw new ArgumentOutOfRangeException(_options.LabelColumnName, $"Label column '{_options.LabelColumnName}' was not found.");
+            ?? throw new ArgumentOutOfRangeException(SharedOptions.LabelColumnName, $"Label column '{SharedOptions.LabelColumnName}' was not found.");
         DataViewSchema.Column featureColumn = data.Schema.Feature
-            ?? throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
+            ?? throw new ArgumentOutOfRangeException(SharedOptions.FeatureColumnName, $"Feature column '{SharedOptions.FeatureColumnName}' was not found.");
 
         int classCount = TrainingSet.CheckLabel(_task, labelColumn, MaxClassCount);
         SequenceInput input = ReadAs(featureColumn);
@@ -200,14 +206,14 @@ public abstract class RecurrentTrainerBase
         if (validationData is not null)
         {
             if (validationLabel is null || validationFeatures is null)
-                throw new ArgumentOutOfRangeException(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName,
-                    $"The validation set has no column '{(validationLabel is null ? _options.LabelColumnName : _options.FeatureColumnName)}'.");
+                throw new ArgumentOutOfRangeException(validationLabel is null ? SharedOptions.LabelColumnName : SharedOptions.FeatureColumnName,
+                    $"The validation set has no column '{(validationLabel is null ? SharedOptions.LabelColumnName : SharedOptions.FeatureColumnName)}'.");
             // Checked before any row is read, so a mismatched validation set fails at once, not after reading the training data.
             TrainingSet.CheckValidationColumns(labelColumn, featureColumn, validationLabel.Value, validationFeatures.Value);
         }
 
         using IChannel ch = Host.Start("Training");
-        ITrainingData set = TrainingDataLoading.ReadTraining(Host, ch, _options, _task, labelColumn, featureColumn, data.Data, classCount, input,
+        ITrainingData set = TrainingDataLoading.ReadTraining(Host, ch, SharedOptions, _task, labelColumn, featureColumn, data.Data, classCount, input,
             initialModel is null ? FittedNormalization(input) : InputNormalization.None);
         spec = spec with { EmbeddingRows = set.Input.EmbeddingRows };
         WarnAboutSkippedRows(ch, set, labelColumn, featureColumn, "");
@@ -232,18 +238,18 @@ public abstract class RecurrentTrainerBase
         if (labelScaling is not null)
             ch.Info("Label '{0}' standardized for training ({1}); the model predicts in the label's units.", labelColumn.Name, labelScaling);
 
-        torch.Device device = TorchRuntime.ResolveDevice(_options.Device, _options.FallbackToCpu, message => ch.Warning(message));
+        torch.Device device = TorchRuntime.ResolveDevice(SharedOptions.Device, SharedOptions.FallbackToCpu, message => ch.Warning(message));
         int seed = Host.Rand.Next();
-        TrainingPlan plan = TrainingPlan.For(_options, set.RowCount, set.Input.Kind);
-        if (_options.MaxEpoch is null)
+        TrainingPlan plan = TrainingPlan.For(SharedOptions, set.RowCount, set.Input.Kind);
+        if (SharedOptions.MaxEpoch is null)
             ch.Info("MaxEpoch not set: training {0} epochs for {1} rows.", plan.Epochs, set.RowCount);
-        if (_options.WeightDecay is null)
+        if (SharedOptions.WeightDecay is null)
             ch.Info("WeightDecay not set: {0:G3} for {1} rows.", plan.WeightDecay, set.RowCount);
         SequenceClassifier network;
         using (TorchSeed.Seeded(seed))
         {
             network = spec.Build();
-            if (_options.Initialization == WeightInitialization.TensorFlow1 && initialModel is null)
+            if (SharedOptions.Initialization == WeightInitialization.TensorFlow1 && initialModel is null)
                 TensorFlowInitialization.Apply(network);
         }
 
@@ -262,7 +268,7 @@ public abstract class RecurrentTrainerBase
                 labelScaling?.ToStandardized(network);
             }
             network.to(device);
-            new TrainingLoop(Host, ch, _options, plan, device, seed).Run(network, set, validation, initialModel);
+            new TrainingLoop(Host, ch, SharedOptions, plan, device, seed).Run(network, set, validation, initialModel);
             network.to(torch.CPU);
             labelScaling?.ToLabelUnits(network);
             return RecurrentModelParameters.Create(Host, network, scaling, set.Input);
@@ -276,7 +282,7 @@ public abstract class RecurrentTrainerBase
 
     /// <summary>The input scaling fitted on the training rows: none for tokens, which are embedding rows, not values.</summary>
     private InputNormalization FittedNormalization(SequenceInput input) =>
-        input.Kind == SequenceInputKind.Tokens ? InputNormalization.None : _options.InputNormalization;
+        input.Kind == SequenceInputKind.Tokens ? InputNormalization.None : SharedOptions.InputNormalization;
 
     private void WarnAboutSkippedRows(IChannel ch, ITrainingData set, DataViewSchema.Column labelColumn, DataViewSchema.Column featureColumn, string which)
     {
@@ -293,11 +299,11 @@ public abstract class RecurrentTrainerBase
 
     /// <summary>How the options read the feature column; throws <see cref="ArgumentOutOfRangeException"/> naming it when its type does not fit.</summary>
     private SequenceInput ReadAs(DataViewSchema.Column featureColumn) =>
-        SequenceInput.ForColumn(featureColumn, _options.SequenceLength, _options.StepSize, _options.MaxSequenceLength);
+        SequenceInput.ForColumn(featureColumn, SharedOptions.SequenceLength, SharedOptions.StepSize, SharedOptions.MaxSequenceLength);
 
     /// <summary>The network the options describe for rows read as <paramref name="input"/>.</summary>
     private NetworkSpec SpecFor(SequenceInput input, int classCount, int embeddingRows) =>
-        _options.ToSpec(_cell, input.Kind == SequenceInputKind.Tokens ? _options.EmbeddingSize : input.ValuesPerStep, classCount) with
+        SharedOptions.ToSpec(_cell, input.Kind == SequenceInputKind.Tokens ? SharedOptions.EmbeddingSize : input.ValuesPerStep, classCount) with
         {
             Task = _task.Kind,
             SequenceLength = input.MaxSteps,
@@ -311,14 +317,14 @@ public abstract class RecurrentTrainerBase
     public new SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         Host.CheckValue(inputSchema, nameof(inputSchema));
-        if (!inputSchema.TryFindColumn(_options.FeatureColumnName, out var features))
-            throw new ArgumentOutOfRangeException(_options.FeatureColumnName, $"Feature column '{_options.FeatureColumnName}' was not found.");
+        if (!inputSchema.TryFindColumn(SharedOptions.FeatureColumnName, out var features))
+            throw new ArgumentOutOfRangeException(SharedOptions.FeatureColumnName, $"Feature column '{SharedOptions.FeatureColumnName}' was not found.");
         bool vector = features.Kind != SchemaShape.Column.VectorKind.Scalar;
         bool single = !features.IsKey && features.ItemType == NumberDataViewType.Single;
         if (!vector || !(single || features.IsKey))
-            throw SequenceInput.Unreadable(_options.FeatureColumnName, Describe(features), otherNumbers: features.ItemType is NumberDataViewType && !features.IsKey);
-        if (single && features.Kind == SchemaShape.Column.VectorKind.VariableVector && _options.StepSize is null)
-            throw SequenceInput.NoStepSize(_options.FeatureColumnName, Describe(features));
+            throw SequenceInput.Unreadable(SharedOptions.FeatureColumnName, Describe(features), otherNumbers: features.ItemType is NumberDataViewType && !features.IsKey);
+        if (single && features.Kind == SchemaShape.Column.VectorKind.VariableVector && SharedOptions.StepSize is null)
+            throw SequenceInput.NoStepSize(SharedOptions.FeatureColumnName, Describe(features));
         if (!inputSchema.TryFindColumn(LabelColumn.Name, out var labelCol))
             throw new ArgumentOutOfRangeException(LabelColumn.Name, $"Label column '{LabelColumn.Name}' was not found.");
         CheckLabelCompatible(labelCol);

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Sru;
 /// <c>mlContext.MulticlassClassification.Trainers.Sru(...)</c>, <c>mlContext.BinaryClassification.Trainers.Sru(...)</c> or
 /// <c>mlContext.Regression.Trainers.Sru(...)</c>.
 /// </summary>
-public sealed class SruTrainer : RecurrentTrainerBase
+public sealed class SruTrainer : RecurrentTrainerBase<SruTrainer.Options>
 {
     /// <summary>
     /// Options for <see cref="SruTrainer"/>. They differ from the shared defaults in depth, batch and weight decay: an SRU
@@ -112,7 +112,7 @@ public sealed class SruTrainer : RecurrentTrainerBase
     }
 
     internal SruTrainer(IHostEnvironment env, Options options, RecurrentTask task)
-        : base(env, "Sru", RecurrentCellKind.Sru, options, task)
+        : base(env, RecurrentCellKind.Sru, options, task)
     {
     }
 }
