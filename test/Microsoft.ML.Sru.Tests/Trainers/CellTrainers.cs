@@ -24,7 +24,7 @@ internal static class CellTrainers
     /// <summary>The trainer the options are for on the catalog of <paramref name="task"/> ("multiclass", "binary", "regression").</summary>
     public static RecurrentTrainerBase Trainer(MLContext ml, RecurrentTrainerOptions options, string task) => (task, options) switch
     {
-        ("multiclass", _) => Trainer(ml, options),
+        (MarkerTasks.Multiclass, _) => Trainer(ml, options),
         (MarkerTasks.Binary, SruTrainer.Options sru) => ml.BinaryClassification.Trainers.Sru(sru),
         (MarkerTasks.Binary, LstmTrainer.Options lstm) => ml.BinaryClassification.Trainers.Lstm(lstm),
         (MarkerTasks.Binary, GruTrainer.Options gru) => ml.BinaryClassification.Trainers.Gru(gru),

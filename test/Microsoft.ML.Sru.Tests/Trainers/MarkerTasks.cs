@@ -9,6 +9,8 @@ namespace Microsoft.ML.Sru.Tests.Trainers;
 /// </summary>
 internal static class MarkerTasks
 {
+    /// <summary>The order of the markers as <see cref="OrderedMarkers"/>' class, its key-typed label.</summary>
+    public const string Multiclass = "multiclass";
     public const string Binary = "binary";
     public const string Regression = "regression";
 
@@ -51,6 +53,7 @@ internal static class MarkerTasks
     /// <summary>The rows of <paramref name="task"/> as an IDataView.</summary>
     public static IDataView Load(MLContext ml, string task, int count, int seed) => task switch
     {
+        Multiclass => OrderedMarkers.Load(ml, count, seed),
         Binary => ml.Data.LoadFromEnumerable(GenerateBinary(count, seed)),
         Regression => ml.Data.LoadFromEnumerable(GenerateRegression(count, seed)),
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "no such task"),
