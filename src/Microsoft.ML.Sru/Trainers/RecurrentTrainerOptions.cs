@@ -330,7 +330,8 @@ public abstract partial class RecurrentTrainerOptions
 
     private static void CheckRange(int value, int min, int max, string option)
     {
+        // The message a stored network value's range gives too, so the sample reads every range error one way.
         if (value < min || value > max)
-            throw new ArgumentOutOfRangeException(option, value, string.Create(CultureInfo.InvariantCulture, $"{option} must be between {min:N0} and {max:N0}; it is {value}."));
+            throw SpecProblem.Range(option, option, value, min, max).ToOptionException();
     }
 }
