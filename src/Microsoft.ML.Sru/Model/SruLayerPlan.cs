@@ -9,15 +9,14 @@ namespace Microsoft.ML.Sru.Model;
 /// </summary>
 internal sealed record SruLayerPlan
 {
-    private SruLayerPlan(SruCellSpec cell, int inputSize, int hiddenSize, bool useHighway, float dropout)
+    private SruLayerPlan(SruCellSpec cell, int inputSize, int hiddenSize, float dropout)
     {
         Cell = cell;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
-        UseHighway = useHighway;
         Dropout = dropout;
-        Blocks = useHighway && inputSize != OutputWidth ? 4 : 3;
-        Skip = !useHighway ? SruSkip.None : Blocks == 4 ? SruSkip.UBlock : SruSkip.External;
+        Blocks = UseHighway && inputSize != OutputWidth ? 4 : 3;
+        Skip = !UseHighway ? SruSkip.None : Blocks == 4 ? SruSkip.UBlock : SruSkip.External;
         ProjectionSize = cell.ProjectionFor(inputSize, OutputWidth);
     }
 
@@ -28,12 +27,12 @@ internal sealed record SruLayerPlan
             throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The network has {spec.NumberOfLayers} layers.");
         // As in the official SRU, dropout applies between layers: not to the last one's output.
         float dropout = layer < spec.NumberOfLayers - 1 ? spec.SruCell.Dropout : 0;
-        return new SruLayerPlan(spec.SruCell, layer == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, spec.UseHighway, dropout);
+        return new SruLayerPlan(spec.SruCell, layer == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, dropout);
     }
 
     /// <summary>A layer on its own (tests and benchmarks); <paramref name="cell"/> null is the 2017 form.</summary>
-    public static SruLayerPlan Single(int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0) =>
-        new(cell ?? SruCellSpec.Classic, inputSize, hiddenSize, useHighway, dropout);
+    public static SruLayerPlan Single(int inputSize, int hiddenSize, SruCellSpec? cell = null, float dropout = 0) =>
+        new(cell ?? SruCellSpec.Classic, inputSize, hiddenSize, dropout);
 
     public SruCellSpec Cell { get; }
 
@@ -43,7 +42,7 @@ internal sealed record SruLayerPlan
     /// <summary>Units per direction.</summary>
     public int HiddenSize { get; }
 
-    public bool UseHighway { get; }
+    public bool UseHighway => Cell.UseHighway;
 
     /// <summary>Dropout probability on the layer's output in training.</summary>
     public float Dropout { get; }

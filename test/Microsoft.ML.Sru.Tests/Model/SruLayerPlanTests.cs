@@ -7,8 +7,8 @@ namespace Microsoft.ML.Sru.Tests.Model;
 [TestClass]
 public sealed class SruLayerPlanTests
 {
-    private static NetworkSpec Spec(SruCellSpec cell, bool useHighway = true) =>
-        new(RecurrentCellKind.Sru, SequenceLength: 28, StepSize: 28, HiddenSize: 16, NumberOfLayers: 3, ClassCount: 10, useHighway) { SruCell = cell };
+    private static NetworkSpec Spec(SruCellSpec cell, int layers = 3) =>
+        new(RecurrentCellKind.Sru, SequenceLength: 28, StepSize: 28, HiddenSize: 16, NumberOfLayers: layers, ClassCount: 10) { SruCell = cell };
 
     [TestMethod]
     public void The_first_layer_projects_its_skip_and_the_others_read_their_input()
@@ -19,7 +19,8 @@ public sealed class SruLayerPlanTests
         Assert.AreEqual((3, SruSkip.External, 16), (second.Blocks, second.Skip, second.InputSize));
         Assert.IsNull(first.WhyNotFused);
         Assert.IsNull(second.WhyNotFused);
-        Assert.AreEqual((3, SruSkip.None), (SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Blocks, SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Skip));
+        SruLayerPlan plain = SruLayerPlan.For(Spec(SruCellSpec.Classic with { UseHighway = false }), 1);
+        Assert.AreEqual((3, SruSkip.None, false), (plain.Blocks, plain.Skip, plain.UseHighway));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SruLayerPlan.For(spec, 3));
     }
 
