@@ -89,7 +89,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor input, int[] lengths) => Run(input, lastStepOnly: false, lengths);
 
-    /// <summary>The output of the last step alone, [B, D·H]: for a last layer whose other steps nobody reads.</summary>
+    /// <summary>The output of the last step alone, [B, D·H]: for a layer whose other steps nobody reads (its plan's <see cref="SruLayerPlan.OnlyLastStepRead"/>).</summary>
     public Tensor ForwardLastStep(Tensor input) => Run(input, lastStepOnly: true, lengths: null);
 
     private Tensor Run(Tensor input, bool lastStepOnly, int[]? lengths)

@@ -46,4 +46,16 @@ public sealed class SruLayerPlanTests
         Assert.AreEqual("a layer norm before the recurrence with an input skip",
             SruLayerPlan.For(Spec(SruCellSpec.Classic with { LayerNorm = SruLayerNorm.BeforeRecurrence }), 1).WhyNotFused);
     }
+
+    [TestMethod]
+    [DataRow(false, 3, new[] { false, false, true })]
+    [DataRow(false, 1, new[] { true })]
+    [DataRow(true, 3, new[] { false, false, false })]
+    [DataRow(true, 1, new[] { false })]
+    public void Only_the_last_layer_of_one_direction_has_its_last_step_alone_read(bool bidirectional, int layers, bool[] expected)
+    {
+        NetworkSpec spec = Spec(SruCellSpec.Classic with { Bidirectional = bidirectional }, layers);
+        CollectionAssert.AreEqual(expected, Enumerable.Range(0, layers).Select(l => SruLayerPlan.For(spec, l).OnlyLastStepRead).ToArray());
+        Assert.IsFalse(SruLayerPlan.Single(28, 16).OnlyLastStepRead, "a layer on its own hands on every step");
+    }
 }
