@@ -33,7 +33,7 @@ internal static class StepBenchmark
         public Trainee(RecurrentCellKind cell, ISruRecurrence? recurrence, bool rnnReference = false)
         {
             torch.manual_seed(1);
-            _network = new NetworkSpec(cell, Steps, StepSize, Hidden, Layers, Classes, UseHighway: true).Build();
+            _network = new NetworkSpec(cell, Steps, StepSize, Hidden, Layers, Classes).Build();
             if (recurrence is not null)
             {
                 foreach (SruLayer layer in _network.SruLayers)

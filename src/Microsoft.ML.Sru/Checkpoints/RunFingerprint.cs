@@ -67,7 +67,7 @@ internal sealed class RunFingerprint
             SruCellSpec cell = spec.SruCell;
             items.AddRange(new (string, string)[]
             {
-                (nameof(SruTrainer.Options.UseHighway), spec.UseHighway.ToString()),
+                (nameof(SruTrainer.Options.UseHighway), cell.UseHighway.ToString()),
                 (nameof(SruTrainer.Options.Bidirectional), cell.Bidirectional.ToString()),
                 (nameof(SruTrainer.Options.UseCellStateWeights), cell.UseCellStateWeights.ToString()),
                 (nameof(SruTrainer.Options.Activation), cell.Activation.ToString()),

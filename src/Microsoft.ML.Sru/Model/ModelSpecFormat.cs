@@ -22,7 +22,7 @@ internal static class ModelSpecFormat
 
     /// <summary>
     /// Writes the spec as format <paramref name="version"/> has it; older formats cannot hold SRU options other than the
-    /// 2017 form, nor a task other than multiclass classification.
+    /// 2017 form (with or without the highway), nor a task other than multiclass classification.
     /// </summary>
     public static void Write(BinaryWriter writer, NetworkSpec spec, uint version)
     {
@@ -32,17 +32,18 @@ internal static class ModelSpecFormat
         writer.Write(spec.HiddenSize);
         writer.Write(spec.NumberOfLayers);
         writer.Write(spec.ClassCount);
-        writer.Write(spec.UseHighway);
+        SruCellSpec cell = spec.SruCell;
+        // Every format has the highway here, among the 2017 fields; the other SRU options follow from SruCellVersion on.
+        writer.Write(cell.UseHighway);
         if (version < TaskVersion && spec.Task != RecurrentTaskKind.MulticlassClassification)
             throw new InvalidOperationException($"Format 0x{version:X8} cannot store a {spec.Task} model, only multiclass classifiers.");
         if (version < SruCellVersion)
         {
-            if (spec.SruCell != SruCellSpec.Classic)
+            if (cell with { UseHighway = SruCellSpec.Classic.UseHighway } != SruCellSpec.Classic)
                 throw new InvalidOperationException($"Format 0x{version:X8} cannot store SRU options other than the 2017 form.");
             return;
         }
 
-        SruCellSpec cell = spec.SruCell;
         writer.Write(cell.Bidirectional);
         writer.Write(cell.UseCellStateWeights);
         writer.Write(cell.Rescale);
@@ -95,8 +96,11 @@ internal static class ModelSpecFormat
             StepSize: reader.ReadInt32(),
             HiddenSize: reader.ReadInt32(),
             NumberOfLayers: reader.ReadInt32(),
-            ClassCount: reader.ReadInt32(),
-            UseHighway: reader.ReadBoolean());
+            ClassCount: reader.ReadInt32())
+        {
+            // Formats before SruCellVersion hold the 2017 form, with or without the highway.
+            SruCell = SruCellSpec.Classic with { UseHighway = reader.ReadBoolean() },
+        };
         if (version >= SruCellVersion)
         {
             bool bidirectional = reader.ReadBoolean(), cellStateWeights = reader.ReadBoolean(), rescale = reader.ReadBoolean();
@@ -105,6 +109,7 @@ internal static class ModelSpecFormat
             spec = spec with
             {
                 SruCell = new SruCellSpec(
+                    UseHighway: spec.SruCell.UseHighway,
                     Bidirectional: bidirectional,
                     UseCellStateWeights: cellStateWeights,
                     Activation: (SruActivation)reader.ReadInt32(),

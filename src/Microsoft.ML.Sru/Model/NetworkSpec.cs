@@ -12,8 +12,7 @@ internal sealed record NetworkSpec(
     int StepSize,
     int HiddenSize,
     int NumberOfLayers,
-    int ClassCount,
-    bool UseHighway)
+    int ClassCount)
 {
     /// <summary>What the head predicts (multiclass for models saved before tasks were stored).</summary>
     public RecurrentTaskKind Task { get; init; } = RecurrentTaskKind.MulticlassClassification;

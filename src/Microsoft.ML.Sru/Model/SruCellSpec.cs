@@ -1,10 +1,12 @@
 namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
-/// The SRU's recurrence options beyond the 2017 form (the official implementation's SRU 2.x settings): what the model zip
-/// stores for them, and the derived quantities the layers need. <see cref="Classic"/> is the 2017 form, the default.
+/// The SRU's recurrence options: the 2017 form's highway (h = r⊙g(c) + (1−r)⊙x' rather than r⊙g(c)) and the official
+/// implementation's SRU 2.x settings beyond it; what the model zip stores for them, and the derived quantities the
+/// layers need. <see cref="Classic"/> is the 2017 form, the default.
 /// </summary>
 internal sealed record SruCellSpec(
+    bool UseHighway,
     bool Bidirectional,
     bool UseCellStateWeights,
     SruActivation Activation,
@@ -14,8 +16,8 @@ internal sealed record SruCellSpec(
     SruLayerNorm LayerNorm,
     int ProjectionSize)
 {
-    /// <summary>The 2017 form: one direction, gates from U alone, tanh, no rescaling, dropout, layer norm or projection.</summary>
-    public static readonly SruCellSpec Classic = new(false, false, SruActivation.Tanh, 0f, false, 0f, SruLayerNorm.None, 0);
+    /// <summary>The 2017 form: a highway, one direction, gates from U alone, tanh, no rescaling, dropout, layer norm or projection.</summary>
+    public static readonly SruCellSpec Classic = new(true, false, false, SruActivation.Tanh, 0f, false, 0f, SruLayerNorm.None, 0);
 
     /// <summary>The largest |<see cref="HighwayBias"/>|: beyond it the reset gate is saturated from the start.</summary>
     public const float MaxHighwayBias = 20f;

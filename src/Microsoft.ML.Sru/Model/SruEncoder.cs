@@ -38,24 +38,19 @@ internal sealed class SruEncoder : nn.Module<Tensor, Tensor>, ISequenceEncoder
         Tensor h = sequences;
         foreach (SruLayer layer in layers)
             h = layer.Forward(h, lengths);
-        Tensor last = PaddedSteps.OwnLast(h, lengths);
-        return !_bidirectional ? last : cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
+        return Summary(PaddedSteps.OwnLast(h, lengths), h);
     }
 
     public override Tensor forward(Tensor input)
     {
         Tensor h = input;
-        if (!_bidirectional)
-        {
-            // The head reads the last step only, so the last layer computes only that.
-            for (int i = 0; i < layers.Count - 1; i++)
-                h = layers[i].forward(h);
-            return layers[layers.Count - 1].ForwardLastStep(h);
-        }
-
+        // A layer whose last step alone is read computes only that step's h.
         foreach (SruLayer layer in layers)
-            h = layer.forward(h);
-        Tensor last = h.select(0, h.shape[0] - 1);
-        return cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
+            h = layer.Plan.OnlyLastStepRead ? layer.ForwardLastStep(h) : layer.forward(h);
+        return layers[layers.Count - 1].Plan.OnlyLastStepRead ? h : Summary(h.select(0, h.shape[0] - 1), h);
     }
+
+    /// <summary>What the head reads from the last layer's output <paramref name="h"/> [T, B, D·H], given each row's last step.</summary>
+    private Tensor Summary(Tensor last, Tensor h) =>
+        !_bidirectional ? last : cat(new[] { last.narrow(1, 0, _hiddenSize), h.select(0, 0).narrow(1, _hiddenSize, _hiddenSize) }, 1);
 }

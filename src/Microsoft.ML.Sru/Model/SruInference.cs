@@ -12,6 +12,9 @@ internal sealed unsafe class SruInference : ManagedInference
 {
     private sealed record Layer(float[] Weight, float[] Bias, float[]? CellWeights, int InputSize, int Blocks, SruSkip Skip)
     {
+        /// <summary><see cref="SruLayerPlan.OnlyLastStepRead"/>.</summary>
+        public bool OnlyLastStepRead { get; init; }
+
         /// <summary>W_proj [I, P] of a low-rank layer, with P = <see cref="ProjectionSize"/>; null for none.</summary>
         public float[]? Projection { get; init; }
 
@@ -106,6 +109,7 @@ internal sealed unsafe class SruInference : ManagedInference
                 ProjectionSize = plan.ProjectionSize,
                 NormWeight = Maybe(w.NormWeight),
                 NormBias = Maybe(w.NormBias),
+                OnlyLastStepRead = plan.OnlyLastStepRead,
             };
         }).ToArray();
         var state = network.state_dict();
@@ -136,15 +140,15 @@ internal sealed unsafe class SruInference : ManagedInference
         float[] input = workspace.Input, output = workspace.Output;
         int outputWidth = _directions * _hidden;
         int cells = steps * rows;
-        for (int l = 0; l < _layers.Length; l++)
+        bool summaryOnly = false;
+        foreach (Layer layer in _layers)
         {
-            Layer layer = _layers[l];
             int width = layer.Blocks * outputWidth;
-            // With one direction, the head reads only the last layer's last step, and c needs only z and f (the
-            // first two blocks): there, the r and x' blocks are computed for the last step alone, and the kernel
-            // writes h for that step only ([B, H]), running c alone before it.
-            // Sequences of unequal lengths end at different steps, so there every step is computed.
-            bool summaryOnly = _directions == 1 && l == _layers.Length - 1 && lengths is null;
+            // Where only the last step is read, c needs only z and f (the first two blocks) before it: the r and x'
+            // blocks are computed for the last step alone, and the kernel writes h for that step only ([B, H]),
+            // running c alone before it. Sequences of unequal lengths end at different steps: there every step is
+            // computed.
+            summaryOnly = layer.OnlyLastStepRead && lengths is null;
             // What U = X·W reads: the input, normalised before a pre-norm layer, projected in a low-rank one.
             float[] source = input;
             int sourceWidth = layer.InputSize;
@@ -198,12 +202,12 @@ internal sealed unsafe class SruInference : ManagedInference
             (input, output) = (output, input);
         }
 
-        // The last layer's output is now in `input`: with one direction and equal lengths its last step alone, [B, H];
+        // The last layer's output is now in `input`: its last step alone, [B, H], where only that was computed;
         // otherwise every step, and the head reads the forward direction's own last step and the backward direction's first.
         Span<float> summary = workspace.Summary;
         for (int b = 0; b < rows; b++)
         {
-            int lastStep = lengths is not null ? lengths[b] - 1 : _directions == 1 ? 0 : steps - 1;
+            int lastStep = summaryOnly ? 0 : lengths is not null ? lengths[b] - 1 : steps - 1;
             input.AsSpan((lastStep * rows + b) * outputWidth, _hidden).CopyTo(summary);
             if (_directions == 2)
                 input.AsSpan(b * outputWidth + _hidden, _hidden).CopyTo(summary[_hidden..]);

@@ -18,7 +18,7 @@ internal static class SruInitialization
 {
     private const double ClassicForgetBias = 2.0;
 
-    public static void Apply(SruCellSpec cell, int blocks, bool useHighway, float dropout, Parameter? projection, Parameter weight, Parameter bias, Parameter? cellWeights)
+    public static void Apply(SruCellSpec cell, int blocks, float dropout, Parameter? projection, Parameter weight, Parameter bias, Parameter? cellWeights)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
@@ -31,7 +31,7 @@ internal static class SruInitialization
         torch.Tensor Block(int b) => blockView.select(2, b);
 
         bias.narrow(0, output, output).fill_(cell.HighwayBias);
-        if (cell.Rescale && useHighway && blocks == 4)
+        if (cell.Rescale && cell.UseHighway && blocks == 4)
             Block(3).mul_(cell.SkipScale);
 
         if (cellWeights is null)

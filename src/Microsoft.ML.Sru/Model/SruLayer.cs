@@ -48,7 +48,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
             weight_c = nn.Parameter(torch.zeros(2 * plan.OutputWidth));
         if (plan.LayerNorm != SruLayerNorm.None)
             layer_norm = nn.LayerNorm(plan.LayerNormWidth, LayerNormEpsilon);
-        SruInitialization.Apply(plan.Cell, plan.Blocks, plan.UseHighway, plan.Dropout, weight_proj, weight, bias, weight_c);
+        SruInitialization.Apply(plan.Cell, plan.Blocks, plan.Dropout, weight_proj, weight, bias, weight_c);
         // Seeded from the global generator after the weights, so that a network built under one seed drops the same units.
         if (plan.Dropout > 0)
             _dropoutMasks = new Generator((ulong)torch.randint(0, int.MaxValue, 1, ScalarType.Int64).item<long>());
@@ -59,8 +59,8 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     public void SeedDropout(long seed) => _dropoutMasks?.manual_seed(seed);
 
     /// <summary>A layer on its own: see <see cref="SruLayerPlan.Single"/>.</summary>
-    public SruLayer(string name, int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0)
-        : this(name, SruLayerPlan.Single(inputSize, hiddenSize, useHighway, cell, dropout))
+    public SruLayer(string name, int inputSize, int hiddenSize, SruCellSpec? cell = null, float dropout = 0)
+        : this(name, SruLayerPlan.Single(inputSize, hiddenSize, cell, dropout))
     {
     }
 
@@ -89,7 +89,7 @@ internal sealed class SruLayer : nn.Module<Tensor, Tensor>
     /// </summary>
     public Tensor Forward(Tensor input, int[] lengths) => Run(input, lastStepOnly: false, lengths);
 
-    /// <summary>The output of the last step alone, [B, D·H]: for a last layer whose other steps nobody reads.</summary>
+    /// <summary>The output of the last step alone, [B, D·H]: for a layer whose other steps nobody reads (its plan's <see cref="SruLayerPlan.OnlyLastStepRead"/>).</summary>
     public Tensor ForwardLastStep(Tensor input) => Run(input, lastStepOnly: true, lengths: null);
 
     private Tensor Run(Tensor input, bool lastStepOnly, int[]? lengths)

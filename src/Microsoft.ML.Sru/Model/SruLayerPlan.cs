@@ -4,20 +4,21 @@ namespace Microsoft.ML.Sru.Model;
 
 /// <summary>
 /// What one SRU layer of a network is, derived once from its spec: the widths, the blocks of U, where the highway's
-/// skip comes from, the projection and layer norm, and whether training can run it as one fused layer. The module
-/// (<see cref="SruLayer"/>), the managed scorer (<see cref="SruInference"/>) and the ONNX writer all read it here.
+/// skip comes from, the projection and layer norm, whether only its last step is read, and whether training can run it
+/// as one fused layer. The module (<see cref="SruLayer"/>), the managed scorer (<see cref="SruInference"/>) and the
+/// ONNX writer all read it here.
 /// </summary>
 internal sealed record SruLayerPlan
 {
-    private SruLayerPlan(SruCellSpec cell, int inputSize, int hiddenSize, bool useHighway, float dropout)
+    private SruLayerPlan(SruCellSpec cell, int inputSize, int hiddenSize, float dropout, bool onlyLastStepRead)
     {
         Cell = cell;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
-        UseHighway = useHighway;
         Dropout = dropout;
-        Blocks = useHighway && inputSize != OutputWidth ? 4 : 3;
-        Skip = !useHighway ? SruSkip.None : Blocks == 4 ? SruSkip.UBlock : SruSkip.External;
+        OnlyLastStepRead = onlyLastStepRead;
+        Blocks = UseHighway && inputSize != OutputWidth ? 4 : 3;
+        Skip = !UseHighway ? SruSkip.None : Blocks == 4 ? SruSkip.UBlock : SruSkip.External;
         ProjectionSize = cell.ProjectionFor(inputSize, OutputWidth);
     }
 
@@ -26,14 +27,17 @@ internal sealed record SruLayerPlan
     {
         if (layer < 0 || layer >= spec.NumberOfLayers)
             throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The network has {spec.NumberOfLayers} layers.");
+        bool last = layer == spec.NumberOfLayers - 1;
         // As in the official SRU, dropout applies between layers: not to the last one's output.
-        float dropout = layer < spec.NumberOfLayers - 1 ? spec.SruCell.Dropout : 0;
-        return new SruLayerPlan(spec.SruCell, layer == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, spec.UseHighway, dropout);
+        float dropout = last ? 0 : spec.SruCell.Dropout;
+        // The head reads one direction's output at the last step; a backward direction's summary is its first step.
+        bool onlyLastStepRead = last && spec.SruCell.Directions == 1;
+        return new SruLayerPlan(spec.SruCell, layer == 0 ? spec.StepSize : spec.OutputWidth, spec.HiddenSize, dropout, onlyLastStepRead);
     }
 
-    /// <summary>A layer on its own (tests and benchmarks); <paramref name="cell"/> null is the 2017 form.</summary>
-    public static SruLayerPlan Single(int inputSize, int hiddenSize, bool useHighway, SruCellSpec? cell = null, float dropout = 0) =>
-        new(cell ?? SruCellSpec.Classic, inputSize, hiddenSize, useHighway, dropout);
+    /// <summary>A layer on its own, every step of it read (tests and benchmarks); <paramref name="cell"/> null is the 2017 form.</summary>
+    public static SruLayerPlan Single(int inputSize, int hiddenSize, SruCellSpec? cell = null, float dropout = 0) =>
+        new(cell ?? SruCellSpec.Classic, inputSize, hiddenSize, dropout, onlyLastStepRead: false);
 
     public SruCellSpec Cell { get; }
 
@@ -43,10 +47,17 @@ internal sealed record SruLayerPlan
     /// <summary>Units per direction.</summary>
     public int HiddenSize { get; }
 
-    public bool UseHighway { get; }
+    public bool UseHighway => Cell.UseHighway;
 
     /// <summary>Dropout probability on the layer's output in training.</summary>
     public float Dropout { get; }
+
+    /// <summary>
+    /// Whether what follows the layer reads only its output at the last step: the head, after the last layer of a
+    /// one-direction network. Training and every scorer then compute h for that step alone (c alone before it), unless
+    /// the batch is padded: there each row ends at its own step, so every step is computed.
+    /// </summary>
+    public bool OnlyLastStepRead { get; }
 
     public int Directions => Cell.Directions;
 

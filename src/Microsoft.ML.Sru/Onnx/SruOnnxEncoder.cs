@@ -31,8 +31,8 @@ internal static class SruOnnxEncoder
             var weights = layers[l].Weights;
             static float[] Values(Tensor tensor) => TensorValues.ToArray(tensor);
             int input = plan.InputSize, blocks = plan.Blocks;
-            // With one direction the head reads the last layer's last step alone: h is computed for it only.
-            bool lastStepOnly = directions == 1 && l == spec.NumberOfLayers - 1;
+            // Where the last step alone is read, h is computed for it only.
+            bool lastStepOnly = plan.OnlyLastStepRead;
 
             string source = x;
             if (cell.LayerNorm == SruLayerNorm.BeforeRecurrence)
@@ -81,7 +81,7 @@ internal static class SruOnnxEncoder
                 x = LayerNorm(graph, x, Values(weights.NormWeight!), Values(weights.NormBias!));
         }
 
-        if (directions == 1)
+        if (layers[spec.NumberOfLayers - 1].Plan.OnlyLastStepRead)
             return graph.Reshape(x, -1, hidden);
         string[] halves = graph.Split(x, axis: 2, 2);
         return graph.Concat(new[] { graph.Select(halves[0], 0, steps - 1), graph.Select(halves[1], 0, 0) }, axis: 1);

@@ -25,8 +25,8 @@ internal static class InitialModelCheck
             differences.Add($"NumberOfLayers is {model.NumberOfLayers} in the model but {wanted.NumberOfLayers} in the options");
         if (model.ClassCount != wanted.ClassCount)
             differences.Add($"the model scores {model.ClassCount} classes but label column '{labelColumn}' has {wanted.ClassCount}");
-        if (model.Cell == wanted.Cell && model.UseHighway != wanted.UseHighway)
-            differences.Add($"UseHighway is {model.UseHighway} in the model but {wanted.UseHighway} in the options");
+        if (model.Cell == wanted.Cell && model.SruCell.UseHighway != wanted.SruCell.UseHighway)
+            differences.Add($"UseHighway is {model.SruCell.UseHighway} in the model but {wanted.SruCell.UseHighway} in the options");
         // Any other setting a network description may carry.
         if (differences.Count == 0)
             differences.Add($"the model's network is {model} but the options and data describe {wanted}");

@@ -255,7 +255,10 @@ public abstract partial class RecurrentTrainerOptions
     /// a step into <paramref name="classCount"/> classes: the one place where options become a network description.
     /// </summary>
     internal virtual NetworkSpec ToSpec(RecurrentCellKind cell, int stepSize, int classCount) =>
-        new(cell, SequenceLength, stepSize, HiddenSize, NumberOfLayers, classCount, UseHighway: false);
+        new(cell, SequenceLength, stepSize, HiddenSize, NumberOfLayers, classCount) { SruCell = NoSruCell };
+
+    /// <summary>What an LSTM or GRU model stores for the SRU options it ignores: the 2017 form without a highway.</summary>
+    private static readonly SruCellSpec NoSruCell = SruCellSpec.Classic with { UseHighway = false };
 
     /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> or <see cref="ArgumentException"/> naming the first invalid option

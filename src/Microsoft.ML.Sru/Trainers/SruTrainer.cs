@@ -94,7 +94,7 @@ public sealed class SruTrainer : RecurrentTrainerBase<SruTrainer.Options>
 
         /// <inheritdoc/>
         internal override NetworkSpec ToSpec(RecurrentCellKind cell, int stepSize, int classCount) =>
-            base.ToSpec(cell, stepSize, classCount) with { UseHighway = UseHighway, SruCell = ToCellSpec() };
+            base.ToSpec(cell, stepSize, classCount) with { SruCell = ToCellSpec() };
 
         /// <inheritdoc/>
         internal override void Validate(RecurrentCellKind cell)
@@ -108,7 +108,7 @@ public sealed class SruTrainer : RecurrentTrainerBase<SruTrainer.Options>
 
         /// <summary>The recurrence options as the model stores them.</summary>
         internal SruCellSpec ToCellSpec() =>
-            new(Bidirectional, UseCellStateWeights, Activation, HighwayBias, Rescale, Dropout, LayerNorm, ProjectionSize);
+            new(UseHighway, Bidirectional, UseCellStateWeights, Activation, HighwayBias, Rescale, Dropout, LayerNorm, ProjectionSize);
     }
 
     internal SruTrainer(IHostEnvironment env, Options options, RecurrentTask task)

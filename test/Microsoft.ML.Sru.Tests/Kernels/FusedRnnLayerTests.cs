@@ -76,7 +76,7 @@ public sealed class FusedRnnLayerTests
             Assert.Inconclusive("No AVX-512 here: LSTM and GRU train on nn.LSTM/nn.GRU only.");
         using var scope = NewDisposeScope();
         manual_seed(c.Seed);
-        using SequenceClassifier network = new NetworkSpec(c.Kind, c.Steps, c.StepSize, c.Hidden, c.Layers, 4, UseHighway: false).Build();
+        using SequenceClassifier network = new NetworkSpec(c.Kind, c.Steps, c.StepSize, c.Hidden, c.Layers, 4).Build();
         network.train();
         // Weights large enough that the gates reach their saturated ranges as well as their linear ones.
         using (no_grad())

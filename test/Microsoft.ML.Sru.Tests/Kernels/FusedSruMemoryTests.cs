@@ -42,7 +42,7 @@ public sealed class FusedSruMemoryTests
     {
         RecurrentCellKind kind = Enum.Parse<RecurrentCellKind>(cell);
         // Two layers: the SRU's first reads x' from u (I ≠ H), the second skips from its input (I = H).
-        using var network = new NetworkSpec(kind, 7, 5, 33, 2, 3, true).Build();
+        using var network = new NetworkSpec(kind, 7, 5, 33, 2, 3).Build();
         // LSTM and GRU run one custom node per layer only on the fused layers, nn.LSTM/nn.GRU none.
         int customNodes = kind == RecurrentCellKind.Sru || Sgemm512.IsSupported ? 2 : 0;
         using var features = randn(9, 35);
@@ -91,7 +91,7 @@ public sealed class FusedSruMemoryTests
         if (kind != RecurrentCellKind.Sru && !Sgemm512.IsSupported)
             Assert.Inconclusive("No AVX-512 here: LSTM and GRU run nn.LSTM/nn.GRU, which take nothing from the pool.");
         // Big enough that the kernels' large tensors (U or the gates, h, c and their gradients) are pooled (at least TensorPool.MinPooledBytes each).
-        using var network = new NetworkSpec(kind, 28, 28, 64, 2, 10, true).Build();
+        using var network = new NetworkSpec(kind, 28, 28, 64, 2, 10).Build();
         using var features = randn(128, 28 * 28);
         using var labels = randint(0, 10, new long[] { 128 }, dtype: ScalarType.Int64);
         float[][] unpooled = StepResult(network, features, labels);

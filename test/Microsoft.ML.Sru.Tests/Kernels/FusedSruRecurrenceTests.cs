@@ -216,7 +216,7 @@ public sealed class FusedSruRecurrenceTests
     [DataRow(6, 4, 33, 3, false, 5)]
     [DataRow(5, 3, 8, 1, true, 4)]
     public void A_whole_classifier_on_the_fused_kernels_matches_the_reference_in_logits_and_gradients(int steps, int stepSize, int hidden, int layers, bool highway, int batch)
-        => AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, 4, highway), batch);
+        => AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, 4) { SruCell = SruCellSpec.Classic with { UseHighway = highway } }, batch);
 
     /// <summary>The cell options, whose last layer (one direction) also outputs only its last step on the fused path.</summary>
     public static IEnumerable<object[]> ClassifierCellOptions() =>
@@ -236,10 +236,10 @@ public sealed class FusedSruRecurrenceTests
     {
         // I ≠ H in the first layer and I = H after (the last layer's skip is x itself), tails (H = 17), a batch past the
         // parallel threshold; one layer of I ≠ H (the skip is U's fourth block) and no highway, both split over parts.
-        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 7, 12, 17, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 9);
-        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 4, true) { SruCell = cell.ToSpec() }, batch: 40);
-        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 1, 4, true) { SruCell = cell.ToSpec() }, batch: 40);
-        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 21, 28, 33, 2, 4, false) { SruCell = cell.ToSpec() }, batch: 100);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 7, 12, 17, 2, 4) { SruCell = cell.ToSpec(highway: true) }, batch: 9);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 4) { SruCell = cell.ToSpec(highway: true) }, batch: 40);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 1, 4) { SruCell = cell.ToSpec(highway: true) }, batch: 40);
+        AssertClassifierMatchesReference(new NetworkSpec(RecurrentCellKind.Sru, 21, 28, 33, 2, 4) { SruCell = cell.ToSpec(highway: false) }, batch: 100);
     }
 
     private static void AssertClassifierMatchesReference(NetworkSpec spec, int batch)
@@ -262,7 +262,7 @@ public sealed class FusedSruRecurrenceTests
     /// <summary>One layer-level case: sizes and every layer option.</summary>
     public sealed record LayerCase(int Steps, int Batch, int InputSize, int Hidden, bool Highway, bool BatchMajorInput = false, CellOptions? Cell = null, float Dropout = 0, int? FixedSeed = null)
     {
-        internal SruCellSpec CellSpec => (Cell ?? new CellOptions()).ToSpec();
+        internal SruCellSpec CellSpec => (Cell ?? new CellOptions()).ToSpec(Highway);
 
         public int Seed => FixedSeed ?? ((((Steps * 31 + Batch) * 31 + InputSize) * 31 + Hidden) * 8 + (Highway ? 1 : 0) + (BatchMajorInput ? 2 : 0)
             + 4 * (Cell ?? new CellOptions()).StableHash);
@@ -273,7 +273,7 @@ public sealed class FusedSruRecurrenceTests
         bool Bidirectional = false, bool CellWeights = false, SruActivation Activation = SruActivation.Tanh, SruLayerNorm LayerNorm = SruLayerNorm.None,
         float HighwayBias = 0, bool Rescale = false, int Projection = 0)
     {
-        internal SruCellSpec ToSpec() => new(Bidirectional, CellWeights, Activation, HighwayBias, Rescale, 0, LayerNorm, Projection);
+        internal SruCellSpec ToSpec(bool highway) => new(highway, Bidirectional, CellWeights, Activation, HighwayBias, Rescale, 0, LayerNorm, Projection);
 
         internal int StableHash => (Bidirectional ? 1 : 0) + (CellWeights ? 2 : 0) + 4 * (int)Activation + 8 * (int)LayerNorm + 32 * Projection
             + (Rescale ? 4096 : 0) + (int)(HighwayBias * 100) * 8192;
@@ -282,7 +282,7 @@ public sealed class FusedSruRecurrenceTests
     private static LayerResult RunLayer(ISruRecurrence recurrence, LayerCase c)
     {
         var g = new Generator((ulong)c.Seed);
-        using var layer = new SruLayer("layer", c.InputSize, c.Hidden, c.Highway, c.CellSpec, c.Dropout) { Recurrence = recurrence };
+        using var layer = new SruLayer("layer", c.InputSize, c.Hidden, c.CellSpec, c.Dropout) { Recurrence = recurrence };
         using (no_grad())
         {
             // Random biases too, so that their gradient is not taken at the special point zero.
@@ -486,7 +486,7 @@ public sealed class FusedSruRecurrenceTests
     [TestMethod]
     public void Sru_layers_use_the_fused_recurrence_by_default()
     {
-        using var layer = new SruLayer("layer", 3, 4, true);
+        using var layer = new SruLayer("layer", 3, 4);
         Assert.AreSame(FusedSruRecurrence.Instance, layer.Recurrence);
     }
 }

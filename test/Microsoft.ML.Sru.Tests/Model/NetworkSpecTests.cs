@@ -16,7 +16,7 @@ public sealed class NetworkSpecTests
     public void MinimumParameterCount_is_a_close_lower_bound_of_the_built_network(int cellKind, int layers)
     {
         var cell = (RecurrentCellKind)cellKind;
-        var spec = new NetworkSpec(cell, 7, 5, 16, layers, 4, UseHighway: true);
+        var spec = new NetworkSpec(cell, 7, 5, 16, layers, 4);
         using SequenceClassifier network = spec.Build();
         long actual = network.parameters().Sum(p => p.numel());
 
@@ -28,8 +28,8 @@ public sealed class NetworkSpecTests
     [TestMethod]
     public void The_GRU_and_LSTM_state_dict_keys_name_their_torch_modules()
     {
-        using SequenceClassifier gru = new NetworkSpec(RecurrentCellKind.Gru, 4, 4, 8, 2, 3, false).Build();
-        using SequenceClassifier lstm = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 2, 3, false).Build();
+        using SequenceClassifier gru = new NetworkSpec(RecurrentCellKind.Gru, 4, 4, 8, 2, 3).Build();
+        using SequenceClassifier lstm = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 2, 3).Build();
 
         // Saved LSTM models store these names: they must not change.
         CollectionAssert.IsSubsetOf(new[] { "encoder.lstm.weight_ih_l0", "encoder.lstm.weight_hh_l1", "head.weight" }, lstm.state_dict().Keys.ToArray());
@@ -40,7 +40,7 @@ public sealed class NetworkSpecTests
     [TestMethod]
     public void An_unknown_cell_kind_is_refused_listing_the_known_ones()
     {
-        string? problem = new NetworkSpec((RecurrentCellKind)4, 4, 4, 8, 1, 3, false).FindProblem()?.ToString();
+        string? problem = new NetworkSpec((RecurrentCellKind)4, 4, 4, 8, 1, 3).FindProblem()?.ToString();
 
         Assert.AreEqual("cell kind 4 (must be 1 for SRU, 2 for LSTM or 3 for GRU)", problem);
     }

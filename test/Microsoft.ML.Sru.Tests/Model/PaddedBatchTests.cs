@@ -29,7 +29,7 @@ public sealed class PaddedBatchTests
             // StepSize = Hidden: the first layer's highway reads x itself (the kernel's external skip), wider inputs a fourth block of U.
             ["SRU"] = Sru(classic, StepSize),
             ["SRU, input wider than the output"] = Sru(classic, 10),
-            ["SRU without highway"] = Sru(classic, 10) with { UseHighway = false },
+            ["SRU without highway"] = Sru(classic with { UseHighway = false }, 10),
             ["SRU bidirectional"] = Sru(classic with { Bidirectional = true }, StepSize),
             ["SRU cell-state weights"] = Sru(classic with { UseCellStateWeights = true }, StepSize),
             ["SRU identity activation, rescale"] = Sru(classic with { Activation = SruActivation.Identity, Rescale = true, HighwayBias = -1 }, StepSize),
@@ -37,9 +37,9 @@ public sealed class PaddedBatchTests
             ["SRU layer norm after"] = Sru(classic with { LayerNorm = SruLayerNorm.AfterRecurrence }, 10),
             ["SRU projection"] = Sru(classic with { ProjectionSize = 3 }, 10),
             ["SRU dropout"] = Sru(classic with { Dropout = 0.3f }, StepSize),
-            ["SRU bidirectional, every option"] = Sru(new SruCellSpec(true, true, SruActivation.Tanh, -1, true, 0.3f, SruLayerNorm.AfterRecurrence, 4), 10),
-            ["LSTM"] = new NetworkSpec(RecurrentCellKind.Lstm, 7, StepSize, Hidden, 2, Classes, false),
-            ["GRU"] = new NetworkSpec(RecurrentCellKind.Gru, 7, StepSize, Hidden, 2, Classes, false),
+            ["SRU bidirectional, every option"] = Sru(new SruCellSpec(true, true, true, SruActivation.Tanh, -1, true, 0.3f, SruLayerNorm.AfterRecurrence, 4), 10),
+            ["LSTM"] = new NetworkSpec(RecurrentCellKind.Lstm, 7, StepSize, Hidden, 2, Classes),
+            ["GRU"] = new NetworkSpec(RecurrentCellKind.Gru, 7, StepSize, Hidden, 2, Classes),
         };
     }
 
@@ -54,7 +54,7 @@ public sealed class PaddedBatchTests
             .Concat(Specs.Where(s => s.Value.Cell != RecurrentCellKind.Sru).Select(s => new object[] { s.Key, false }));
 
     private static NetworkSpec Sru(SruCellSpec cell, int stepSize) =>
-        new(RecurrentCellKind.Sru, 7, stepSize, Hidden, 2, Classes, true) { SruCell = cell };
+        new(RecurrentCellKind.Sru, 7, stepSize, Hidden, 2, Classes) { SruCell = cell };
 
     [TestMethod]
     [DynamicData(nameof(NetworksOnEachRecurrence))]

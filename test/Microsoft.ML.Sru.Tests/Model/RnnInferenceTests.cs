@@ -35,7 +35,7 @@ public sealed class RnnInferenceTests
     [DataRow("LSTM", 9, 40, 24, 1, 4)]
     [DataRow("GRU", 9, 40, 24, 1, 4)]
     public void Managed_scores_match_the_TorchSharp_networks_softmax(string cell, int steps, int stepSize, int hidden, int layers, int classes) =>
-        AssertManagedMatchesTorchSharp(new NetworkSpec(Cell(cell), steps, stepSize, hidden, layers, classes, false));
+        AssertManagedMatchesTorchSharp(new NetworkSpec(Cell(cell), steps, stepSize, hidden, layers, classes));
 
     [TestMethod]
     [DataRow("LSTM", nameof(RecurrentTaskKind.BinaryClassification))]
@@ -43,7 +43,7 @@ public sealed class RnnInferenceTests
     [DataRow("LSTM", nameof(RecurrentTaskKind.Regression))]
     [DataRow("GRU", nameof(RecurrentTaskKind.Regression))]
     public void A_single_output_head_is_the_TorchSharp_networks_output_without_a_softmax(string cell, string task) =>
-        AssertManagedMatchesTorchSharp(new NetworkSpec(Cell(cell), 6, 5, 20, 2, 2, false) { Task = Enum.Parse<RecurrentTaskKind>(task) });
+        AssertManagedMatchesTorchSharp(new NetworkSpec(Cell(cell), 6, 5, 20, 2, 2) { Task = Enum.Parse<RecurrentTaskKind>(task) });
 
     /// <summary>The cell named "LSTM" or "GRU" (the test methods are public, the enum is not).</summary>
     private static RecurrentCellKind Cell(string name) => Enum.Parse<RecurrentCellKind>(name, ignoreCase: true);
@@ -104,7 +104,7 @@ public sealed class RnnInferenceTests
         // so that a step read past a row's end would show.
         int[] lengths = [8, 3, 1, 5, 8, 2, 7];
         int rows = lengths.Length, steps = lengths.Max();
-        var spec = new NetworkSpec(Cell(cell), 9, 6, 20, 2, 3, false);
+        var spec = new NetworkSpec(Cell(cell), 9, 6, 20, 2, 3);
         torch.manual_seed(11);
         using var network = spec.Build();
         network.eval();
@@ -145,8 +145,8 @@ public sealed class RnnInferenceTests
     [TestMethod]
     public void Other_cells_and_other_scorers_workspaces_are_refused()
     {
-        using var sru = new NetworkSpec(RecurrentCellKind.Sru, 4, 4, 8, 1, 3, true).Build();
-        using var lstm = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3, false).Build();
+        using var sru = new NetworkSpec(RecurrentCellKind.Sru, 4, 4, 8, 1, 3).Build();
+        using var lstm = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3).Build();
         Assert.IsNull(RnnInference.TryCreate(sru));
         Assert.IsInstanceOfType<SruInference>(ManagedInference.For(sru));
         RnnInference scorer = RnnInference.TryCreate(lstm)!;

@@ -16,7 +16,7 @@ public sealed class SruInferenceTests
     [DataRow(9, 16, 16, 2, 4, true)]
     [DataRow(4, 3, 130, 1, 5, false)]
     public void Managed_scores_match_the_TorchSharp_network(int steps, int stepSize, int hidden, int layers, int classes, bool highway) =>
-        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes, highway));
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, steps, stepSize, hidden, layers, classes) { SruCell = SruCellSpec.Classic with { UseHighway = highway } });
 
     /// <summary>The SRU options the managed scorer covers, alone and together, with the input as wide as the output and not.</summary>
     public static IEnumerable<object[]> CoveredOptions()
@@ -37,8 +37,8 @@ public sealed class SruInferenceTests
     public void Managed_scores_match_the_TorchSharp_network_for_the_SRU_options(
         int stepSize, bool bidirectional, bool cellWeights, SruActivation activation, float highwayBias, bool rescale, float dropout)
     {
-        var cell = new SruCellSpec(bidirectional, cellWeights, activation, highwayBias, rescale, dropout, SruLayerNorm.None, 0);
-        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, 7, stepSize, 17, 2, 3, true) { SruCell = cell });
+        var cell = new SruCellSpec(true, bidirectional, cellWeights, activation, highwayBias, rescale, dropout, SruLayerNorm.None, 0);
+        AssertManagedMatchesTorchSharp(new NetworkSpec(RecurrentCellKind.Sru, 7, stepSize, 17, 2, 3) { SruCell = cell });
     }
 
     [TestMethod]
@@ -51,7 +51,7 @@ public sealed class SruInferenceTests
     {
         // Inputs of 40 and outputs of 17 (34): a projection of 8 is used by every layer.
         var cell = SruCellSpec.Classic with { LayerNorm = layerNorm, ProjectionSize = projection, Bidirectional = bidirectional, UseCellStateWeights = true };
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, 5, 40, 17, 2, 3, true) { SruCell = cell };
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 5, 40, 17, 2, 3) { SruCell = cell };
         AssertManagedMatchesTorchSharp(spec, randomizeNorms: true);
     }
 
@@ -124,7 +124,7 @@ public sealed class SruInferenceTests
     [TestMethod]
     public void A_batch_larger_than_the_workspace_is_refused()
     {
-        using var network = new NetworkSpec(RecurrentCellKind.Sru, 4, 4, 8, 1, 3, true).Build();
+        using var network = new NetworkSpec(RecurrentCellKind.Sru, 4, 4, 8, 1, 3).Build();
         SruInference scorer = SruInference.TryCreate(network)!;
         var workspace = scorer.CreateWorkspace(rows: 2);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => scorer.Score(new float[3 * 16], 3, new float[3 * 3], workspace));
@@ -134,7 +134,7 @@ public sealed class SruInferenceTests
     [TestMethod]
     public void Lstm_networks_get_the_LSTM_and_GRU_scorer_not_the_SRUs()
     {
-        using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3, false).Build();
+        using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 4, 8, 1, 3).Build();
         Assert.IsNull(SruInference.TryCreate(network));
         Assert.IsInstanceOfType<RnnInference>(ManagedInference.For(network));
     }

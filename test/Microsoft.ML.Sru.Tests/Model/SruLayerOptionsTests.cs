@@ -14,7 +14,7 @@ public sealed class SruLayerOptionsTests
     public void The_layers_dropout_masks_repeat_with_their_seed_while_other_code_draws_from_libtorchs_generator()
     {
         using var scope = NewDisposeScope();
-        using var layer = new SruLayer("dropped", 16, 16, true, dropout: 0.5f);
+        using var layer = new SruLayer("dropped", 16, 16, dropout: 0.5f);
         layer.train();
         Tensor x = randn(5, 8, 16);
         using var noGrad = no_grad();
@@ -59,11 +59,11 @@ public sealed class SruLayerOptionsTests
         using var scope = NewDisposeScope();
         const int steps = 6, batch = 4, hidden = 33;
         const float p = 0.5f;
-        var cell = SruCellSpec.Classic with { UseCellStateWeights = true };
+        var cell = SruCellSpec.Classic with { UseHighway = highway, UseCellStateWeights = true };
         manual_seed(1);
-        using var plain = new SruLayer("plain", hidden, hidden, highway, cell);
+        using var plain = new SruLayer("plain", hidden, hidden, cell);
         manual_seed(1);
-        using var dropped = new SruLayer("dropped", hidden, hidden, highway, cell, dropout: p);
+        using var dropped = new SruLayer("dropped", hidden, hidden, cell, dropout: p);
         using (no_grad())
         {
             foreach (var ((_, a), (_, b)) in plain.named_parameters().Zip(dropped.named_parameters()))
@@ -93,7 +93,7 @@ public sealed class SruLayerOptionsTests
     [TestMethod]
     public void The_2017_form_starts_with_forget_bias_two_and_the_reset_bias_at_the_highway_bias()
     {
-        using var layer = new SruLayer("layer", 6, 8, true, SruCellSpec.Classic with { HighwayBias = -1.5f });
+        using var layer = new SruLayer("layer", 6, 8, SruCellSpec.Classic with { HighwayBias = -1.5f });
         var p = Parameters(layer);
         Assert.IsFalse(p.ContainsKey("weight_c"));
         Assert.IsTrue(p["bias"][..8].All(v => v == 2f));
@@ -106,7 +106,7 @@ public sealed class SruLayerOptionsTests
     {
         const int input = 6, hidden = 40;
         var cell = SruCellSpec.Classic with { UseCellStateWeights = true, HighwayBias = -2, Rescale = true, Bidirectional = true };
-        using var layer = new SruLayer("layer", input, hidden, true, cell, dropout: 0.36f);
+        using var layer = new SruLayer("layer", input, hidden, cell, dropout: 0.36f);
         var p = Parameters(layer);
         int output = 2 * hidden;
         Assert.IsTrue(p["bias"][..output].All(v => v == 0f), "forget-gate bias 0");
@@ -129,8 +129,8 @@ public sealed class SruLayerOptionsTests
     [TestMethod]
     public void Layer_norm_scales_the_official_initial_weights_by_one_tenth()
     {
-        var cell = SruCellSpec.Classic with { UseCellStateWeights = true, LayerNorm = SruLayerNorm.BeforeRecurrence };
-        using var layer = new SruLayer("layer", 50, 50, false, cell);
+        var cell = SruCellSpec.Classic with { UseHighway = false, UseCellStateWeights = true, LayerNorm = SruLayerNorm.BeforeRecurrence };
+        using var layer = new SruLayer("layer", 50, 50, cell);
         // Blocks z (·1), f and r (·√½), all ·0.1: the largest magnitude is the z block's.
         AssertUniform(Parameters(layer)["weight"], 0.1 * Math.Sqrt(3.0 / 50));
     }

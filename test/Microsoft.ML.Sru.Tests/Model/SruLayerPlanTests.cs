@@ -7,8 +7,8 @@ namespace Microsoft.ML.Sru.Tests.Model;
 [TestClass]
 public sealed class SruLayerPlanTests
 {
-    private static NetworkSpec Spec(SruCellSpec cell, bool useHighway = true) =>
-        new(RecurrentCellKind.Sru, SequenceLength: 28, StepSize: 28, HiddenSize: 16, NumberOfLayers: 3, ClassCount: 10, useHighway) { SruCell = cell };
+    private static NetworkSpec Spec(SruCellSpec cell, int layers = 3) =>
+        new(RecurrentCellKind.Sru, SequenceLength: 28, StepSize: 28, HiddenSize: 16, NumberOfLayers: layers, ClassCount: 10) { SruCell = cell };
 
     [TestMethod]
     public void The_first_layer_projects_its_skip_and_the_others_read_their_input()
@@ -19,7 +19,8 @@ public sealed class SruLayerPlanTests
         Assert.AreEqual((3, SruSkip.External, 16), (second.Blocks, second.Skip, second.InputSize));
         Assert.IsNull(first.WhyNotFused);
         Assert.IsNull(second.WhyNotFused);
-        Assert.AreEqual((3, SruSkip.None), (SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Blocks, SruLayerPlan.For(Spec(SruCellSpec.Classic, useHighway: false), 1).Skip));
+        SruLayerPlan plain = SruLayerPlan.For(Spec(SruCellSpec.Classic with { UseHighway = false }), 1);
+        Assert.AreEqual((3, SruSkip.None, false), (plain.Blocks, plain.Skip, plain.UseHighway));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SruLayerPlan.For(spec, 3));
     }
 
@@ -44,5 +45,17 @@ public sealed class SruLayerPlanTests
         Assert.IsNull(SruLayerPlan.For(Spec(SruCellSpec.Classic with { Rescale = true }), 0).WhyNotFused, "the first layer's skip is U's fourth block, not rescaled");
         Assert.AreEqual("a layer norm before the recurrence with an input skip",
             SruLayerPlan.For(Spec(SruCellSpec.Classic with { LayerNorm = SruLayerNorm.BeforeRecurrence }), 1).WhyNotFused);
+    }
+
+    [TestMethod]
+    [DataRow(false, 3, new[] { false, false, true })]
+    [DataRow(false, 1, new[] { true })]
+    [DataRow(true, 3, new[] { false, false, false })]
+    [DataRow(true, 1, new[] { false })]
+    public void Only_the_last_layer_of_one_direction_has_its_last_step_alone_read(bool bidirectional, int layers, bool[] expected)
+    {
+        NetworkSpec spec = Spec(SruCellSpec.Classic with { Bidirectional = bidirectional }, layers);
+        CollectionAssert.AreEqual(expected, Enumerable.Range(0, layers).Select(l => SruLayerPlan.For(spec, l).OnlyLastStepRead).ToArray());
+        Assert.IsFalse(SruLayerPlan.Single(28, 16).OnlyLastStepRead, "a layer on its own hands on every step");
     }
 }

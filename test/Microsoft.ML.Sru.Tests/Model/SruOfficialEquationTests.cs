@@ -37,8 +37,8 @@ public sealed class SruOfficialEquationTests
         bool bidirectional, bool cellWeights, SruActivation activation, int inputSize, bool highway, bool rescale, SruLayerNorm layerNorm, int projection)
     {
         using var scope = NewDisposeScope();
-        var cell = new SruCellSpec(bidirectional, cellWeights, activation, HighwayBias: -1.5f, rescale, Dropout: 0, layerNorm, projection);
-        using var layer = new SruLayer("layer", inputSize, Hidden, highway, cell);
+        var cell = new SruCellSpec(highway, bidirectional, cellWeights, activation, HighwayBias: -1.5f, rescale, Dropout: 0, layerNorm, projection);
+        using var layer = new SruLayer("layer", inputSize, Hidden, cell);
         var random = new Random(inputSize * 100 + (bidirectional ? 1 : 0) + (cellWeights ? 2 : 0) + (int)activation * 4 + (int)layerNorm * 8 + projection * 32);
         var parameters = new Dictionary<string, double[]>();
         using (no_grad())
@@ -159,7 +159,7 @@ public sealed class SruOfficialEquationTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(3);
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, Steps, 3, Hidden, 2, 4, true) { SruCell = SruCellSpec.Classic with { Bidirectional = true } };
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, Steps, 3, Hidden, 2, 4) { SruCell = SruCellSpec.Classic with { Bidirectional = true } };
         using var encoder = new SruEncoder(spec);
         encoder.eval();
         Tensor x = randn(Steps, Batch, 3);

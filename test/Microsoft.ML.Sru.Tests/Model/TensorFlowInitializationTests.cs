@@ -26,7 +26,7 @@ public sealed class TensorFlowInitializationTests
     [TestMethod]
     public void The_SRU_starts_as_the_blogs_TensorFlow_cell()
     {
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 10, UseHighway: false);
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 28, 28, 128, 2, 10) { SruCell = SruCellSpec.Classic with { UseHighway = false } };
         var weights = Weights(spec);
 
         AssertUniformWithin(weights["encoder.layers.0.weight"], Limit(28, 3 * 128), "W_u of layer 0 [28, 3·128]");
@@ -45,7 +45,7 @@ public sealed class TensorFlowInitializationTests
     {
         var cell = cellName == "LSTM" ? RecurrentCellKind.Lstm : RecurrentCellKind.Gru;
         const int input = 28, hidden = 64;
-        var weights = Weights(new NetworkSpec(cell, 28, input, hidden, 2, 10, UseHighway: false));
+        var weights = Weights(new NetworkSpec(cell, 28, input, hidden, 2, 10) { SruCell = SruCellSpec.Classic with { UseHighway = false } });
         string prefix = cell == RecurrentCellKind.Lstm ? "encoder.lstm." : "encoder.gru.";
 
         float[] inputBias = weights[prefix + "bias_ih_l1"];

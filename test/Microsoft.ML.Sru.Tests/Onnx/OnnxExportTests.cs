@@ -41,7 +41,7 @@ public sealed class OnnxExportTests
         SruCellSpec classic = SruCellSpec.Classic;
         yield return ["SRU 2017 form (defaults), 2 layers", Sru(classic)];
         yield return ["SRU one layer", Sru(classic, layers: 1)];
-        yield return ["SRU without highway", Sru(classic) with { UseHighway = false }];
+        yield return ["SRU without highway", Sru(classic with { UseHighway = false })];
         yield return ["SRU bidirectional", Sru(classic with { Bidirectional = true })];
         yield return ["SRU cell-state weights", Sru(classic with { UseCellStateWeights = true })];
         yield return ["SRU identity activation", Sru(classic with { Activation = SruActivation.Identity })];
@@ -52,10 +52,10 @@ public sealed class OnnxExportTests
         yield return ["SRU bidirectional, cell-state weights, 3 layers", Sru(classic with { Bidirectional = true, UseCellStateWeights = true }, layers: 3)];
         yield return ["SRU official 2.x form: everything, 3 layers", Sru(AllOptions, layers: 3)];
         yield return ["SRU everything but bidirectional, layer norm before", Sru(AllOptions with { Bidirectional = false, LayerNorm = SruLayerNorm.BeforeRecurrence }, layers: 3)];
-        yield return ["GRU, 2 layers", new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes, false)];
-        yield return ["GRU, 1 layer", new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 1, Classes, false)];
-        yield return ["LSTM, 2 layers", new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, 2, Classes, false)];
-        yield return ["LSTM, 1 layer", new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, 1, Classes, false)];
+        yield return ["GRU, 2 layers", new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes)];
+        yield return ["GRU, 1 layer", new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 1, Classes)];
+        yield return ["LSTM, 2 layers", new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, 2, Classes)];
+        yield return ["LSTM, 1 layer", new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, 1, Classes)];
     }
 
     /// <summary>Every network of <see cref="Networks"/> with a binary head and with a regression head.</summary>
@@ -70,10 +70,10 @@ public sealed class OnnxExportTests
         _ => spec,
     };
 
-    private static readonly SruCellSpec AllOptions = new(true, true, SruActivation.Identity, -1f, true, 0.2f, SruLayerNorm.AfterRecurrence, 3);
+    private static readonly SruCellSpec AllOptions = new(true, true, true, SruActivation.Identity, -1f, true, 0.2f, SruLayerNorm.AfterRecurrence, 3);
 
     private static NetworkSpec Sru(SruCellSpec cell, int layers = 2) =>
-        new(RecurrentCellKind.Sru, Steps, StepSize, Hidden, layers, Classes, true) { SruCell = cell };
+        new(RecurrentCellKind.Sru, Steps, StepSize, Hidden, layers, Classes) { SruCell = cell };
 
     [TestMethod]
     [DynamicData(nameof(Networks))]
@@ -142,7 +142,7 @@ public sealed class OnnxExportTests
         {
             IDataView data = Data(ml, seed: 4, task);
             foreach (NetworkSpec spec in new[] { Sru(AllOptions, layers: 2), Sru(SruCellSpec.Classic with { UseCellStateWeights = true, LayerNorm = SruLayerNorm.BeforeRecurrence }),
-                new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes, false) })
+                new NetworkSpec(RecurrentCellKind.Gru, Steps, StepSize, Hidden, 2, Classes) })
             {
                 using var network = RandomNetwork(ForTask(spec, task), seed: opset);
                 if (task == RecurrentTaskKind.BinaryClassification)
@@ -164,7 +164,7 @@ public sealed class OnnxExportTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = Data(ml, seed: 6);
-        using var network = RandomNetwork(new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, layers, Classes, false), seed: layers);
+        using var network = RandomNetwork(new NetworkSpec(RecurrentCellKind.Lstm, Steps, StepSize, Hidden, layers, Classes), seed: layers);
         var outputs = OnnxParity.RunInOnnxRuntime(OnnxParity.Export(ml, Pipeline(ml, network, data), data), data);
         float[][] scores = outputs["Score"], labels = outputs["PredictedLabel"];
 

@@ -27,7 +27,7 @@ internal static class TinyModels
     public const string LegacyModelDirectory = "TransformerChain/Model/";
 
     /// <summary>The shape of <see cref="SavedZip"/>'s network.</summary>
-    public static readonly NetworkSpec Spec = new(RecurrentCellKind.Sru, OrderedMarkers.Steps, OrderedMarkers.StepSize, 8, 1, 3, true);
+    public static readonly NetworkSpec Spec = new(RecurrentCellKind.Sru, OrderedMarkers.Steps, OrderedMarkers.StepSize, 8, 1, 3);
 
     private static readonly Lazy<(byte[] Zip, float[][] Scores)> Saved = new(TrainAndSave, LazyThreadSafetyMode.ExecutionAndPublication);
 

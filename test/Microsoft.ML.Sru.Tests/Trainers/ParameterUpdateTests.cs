@@ -13,7 +13,7 @@ public sealed class ParameterUpdateTests
     /// <summary>Trains two copies of one small network for a few steps, one with each update, and returns both copies' weights.</summary>
     private static (Tensor[] Fused, Tensor[] LibTorch) TrainBoth(double learningRate, double weightDecay, double clipNorm, int steps)
     {
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, 6, 5, 17, 2, 3, UseHighway: true);
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 6, 5, 17, 2, 3);
         // Both copies get the first one's weights, whatever the global generator gave it.
         using var fusedNetwork = spec.Build();
         using var torchNetwork = spec.Build();
@@ -72,7 +72,7 @@ public sealed class ParameterUpdateTests
     [TestMethod]
     public void Create_picks_the_fused_update_for_cpu_float32_parameters_and_torchsharp_otherwise()
     {
-        using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 3, 5, 1, 2, UseHighway: false).Build();
+        using var network = new NetworkSpec(RecurrentCellKind.Lstm, 4, 3, 5, 1, 2).Build();
         using (var update = ParameterUpdate.Create(network.parameters().ToArray(), 0.01, 0, 1))
             Assert.IsInstanceOfType<CpuAdamUpdate>(update);
         network.to(ScalarType.Float64);
@@ -89,7 +89,7 @@ public sealed class ParameterUpdateTests
     {
         // A checkpoint's optimizer part: two steps, state written; the original and a fresh update over a copy of the
         // weights that read the state then take the same three steps, and must end bit for bit alike.
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, 6, 5, 17, 2, 3, UseHighway: true);
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 6, 5, 17, 2, 3);
         using var original = spec.Build();
         using var restored = spec.Build();
         var g = new Generator(4);

@@ -127,7 +127,7 @@ public sealed class StreamingTests
         SequenceInput input = SequenceInput.ForColumn(data.Schema["Features"], 1, 2, 20);
         ITrainingData held = TrainingSet.Read(host, RecurrentTask.Multiclass, data.Schema["Label"], data.Schema["Features"], data, 3, input);
         ITrainingData streamed = StreamedTrainingSet.Open(host, RecurrentTask.Multiclass, data.Schema["Label"], data.Schema["Features"], data, 3, input, 10, InputNormalization.Global);
-        var spec = new NetworkSpec(RecurrentCellKind.Sru, 20, 2, 8, 1, 3, true);
+        var spec = new NetworkSpec(RecurrentCellKind.Sru, 20, 2, 8, 1, 3);
         using SequenceClassifier network = spec.Build();
 
         var inMemory = HeldOutEvaluation.Evaluate(host, network, held, TorchSharp.torch.CPU, default);
