@@ -3,9 +3,8 @@ namespace Microsoft.ML.Sru.Runtime;
 /// <summary>
 /// Runs the parts of one kernel call in parallel. Two parts (the usual case on two cores) go to the calling thread and
 /// one dedicated worker that keeps polling for a short while after each call, because a training step makes a parallel
-/// call every few hundred microseconds and a thread-pool worker that has gone to sleep takes about 30 µs to wake
-/// (measured here: Parallel.For of 2 × 20 µs took 50 µs after a 300 µs gap, 22 µs after a 50 µs one). More parts,
-/// or a worker busy with another thread's call, go to Parallel.For.
+/// call every few hundred microseconds and a thread-pool worker that has gone to sleep takes tens of microseconds to
+/// wake. More parts, or a worker busy with another thread's call, go to Parallel.For.
 /// Process-wide: one worker thread per process (a background thread named "Sru kernel worker", started by the first
 /// two-part call and never stopped), shared by every training and scoring call; between calls it spins for
 /// <see cref="PollTime"/> on one core, then blocks.

@@ -10,9 +10,8 @@ namespace Microsoft.ML.Sru.Runtime;
 /// <summary>
 /// Reuses the memory of the SRU kernels' large float32 CPU tensors (U, h, c and their gradients) from one training
 /// step to the next. A fresh tensor of a few MB is a fresh mapping from glibc whose pages fault in one by one when
-/// the kernel first writes them (on the 2-core test machine the recurrence's backward took 2.8–3.1 ms per layer on
-/// fresh buffers and 1.0 ms on pooled ones; the fused step went from 12–18 ms to 8.6 ms), while every step of a
-/// training run asks for the same shapes again. While the pool is open (<see cref="Open"/>, for the length of
+/// the kernel first writes them (a first touch costs microseconds a page on some virtual machines), while every step
+/// of a training run asks for the same shapes again. While the pool is open (<see cref="Open"/>, for the length of
 /// a training run), <see cref="Empty"/> hands out tensors over pooled blocks; libtorch calls back when a tensor's
 /// storage is freed, and its block goes back to the pool. Closed, the pool frees its idle blocks and any block
 /// returned later, and <see cref="Empty"/> is plain <c>torch.empty</c>. Idle memory is capped

@@ -10,9 +10,9 @@ namespace Microsoft.ML.Sru.Trainers;
 /// <summary>
 /// <see cref="ParameterUpdate"/> as one pass over each float32 CPU parameter's memory: the global gradient norm, then
 /// Adam's moments and the weight update for every element in one loop. TorchSharp's optimizer and clip_grad_norm_ run
-/// about a dozen tensor operations per parameter, each a native call with its own allocation; for the SRU's few, small
-/// parameters those calls took a quarter of a millisecond per step (5 % of a step at batch 128, more at batch 32), this
-/// loop a few microseconds. Same equations, in float32 as libtorch's CPU kernels; the norm is summed in double.
+/// about a dozen tensor operations per parameter, each a native call with its own allocation, which for small
+/// parameters costs far more than the arithmetic. Same equations, in float32 as libtorch's CPU kernels; the norm is
+/// summed in double.
 /// </summary>
 internal sealed unsafe class CpuAdamUpdate : ParameterUpdate
 {

@@ -27,8 +27,8 @@ internal readonly unsafe struct StridedMatrix
 
 /// <summary>
 /// Single-precision matrix product C = A·B on AVX-512, for the SRU's projections U = X·W and their gradients.
-/// libtorch's CPU SGEMM here runs MKL's AVX2 code path (about 215 GFLOP/s on this project's 2-core test machine);
-/// this register-blocked 8×32 kernel reaches about twice that on AVX-512 machines with full-width units.
+/// libtorch's CPU SGEMM runs MKL's AVX2 code path on the CPUs this was built for; this register-blocked 8×32 kernel
+/// uses the full AVX-512 width (docs/results.md, "Speed", compares the two).
 /// Operands are strided views, so transposed products (X^T·dU, dU·W^T) need no copies of the large operand.
 /// </summary>
 internal static unsafe class Sgemm512
