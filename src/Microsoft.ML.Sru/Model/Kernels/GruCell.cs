@@ -34,9 +34,10 @@ internal readonly unsafe struct GruCell : IRecurrentCell
         V n = VectorMath.Tanh(V.MultiplyAdd(r, hiddenNew, V.Load(g + 2 * w) + V.Load(bi + 2 * w)));
         if (TSave.IsOn)
         {
-            V.Store(r, g);
-            V.Store(z, g + w);
-            V.Store(n, g + 2 * w);
+            float* a = row.Activations + j;
+            V.Store(r, a);
+            V.Store(z, a + w);
+            V.Store(n, a + 2 * w);
             V.Store(hiddenNew, row.State + j);
         }
         V.Store(V.MultiplyAdd(z, V.Load(row.HiddenPrevious + j) - n, n), row.Hidden + j);

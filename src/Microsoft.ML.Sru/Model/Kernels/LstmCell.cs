@@ -4,7 +4,7 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 
 /// <summary>
 /// nn.LSTM's gate math: i, f, o = σ(·), g = tanh(·) of x·W_ih^T + b_ih + h·W_hh^T + b_hh; c_t = f ⊙ c_{t−1} + i ⊙ g,
-/// h_t = o ⊙ tanh(c_t). Saves c_t; tanh(c_t) is recomputed in the backward. Inference writes only c_t and h_t.
+/// h_t = o ⊙ tanh(c_t). Saves the gates' activations and c_t; tanh(c_t) is recomputed in the backward. Inference writes only c_t and h_t.
 /// </summary>
 internal readonly unsafe struct LstmCell : IRecurrentCell
 {
@@ -35,10 +35,11 @@ internal readonly unsafe struct LstmCell : IRecurrentCell
         V c = V.MultiplyAdd(f, V.Load(row.StatePrevious + j), i * cand);
         if (TSave.IsOn)
         {
-            V.Store(i, g);
-            V.Store(f, g + w);
-            V.Store(cand, g + 2 * w);
-            V.Store(o, g + 3 * w);
+            float* a = row.Activations + j;
+            V.Store(i, a);
+            V.Store(f, a + w);
+            V.Store(cand, a + 2 * w);
+            V.Store(o, a + 3 * w);
         }
         V.Store(c, row.State + j);
         V.Store(o * VectorMath.Tanh(c), row.Hidden + j);

@@ -5,8 +5,8 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 
 /// <summary>
 /// One layer of nn.LSTM / nn.GRU (zero initial state, one direction) as a TorchSharp autograd function on the C#
-/// kernels: the input's product for all steps at once, G = X·W_ih^T (<see cref="Sgemm512"/>), then the time loop of
-/// <see cref="FusedRnnKernel{TCell}"/>; the backward runs the loop back in time, then dW_ih = dG^T·X,
+/// kernels: the time loop of <see cref="FusedRnnKernel{TCell}"/>, which takes each step's products on <see cref="Sgemm512"/>;
+/// the backward runs the loop back in time (summing the bias gradients on the way), then dW_ih = dG^T·X,
 /// dW_hh = dG_h^T·H_{t−1} and dX = dG·W_ih as whole-sequence products. The parameters are nn.LSTM's / nn.GRU's own.
 /// Arguments to <c>apply</c>: x [T·B, I] contiguous float32 on the CPU, weight_ih [G·H, I], weight_hh [G·H, H],
 /// bias_ih [G·H], bias_hh [G·H] (contiguous), and T. Returns h at every step, [T, B, H].
@@ -30,13 +30,14 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
         int rows = (int)x.shape[0], hidden = (int)hiddenWeights.shape[1];
         int batch = (int)(rows / steps);
 
-        Tensor gates, states = TensorPool.Empty(rows, hidden), h = TensorPool.Empty(steps, batch, hidden);
+        Tensor gates = TensorPool.Empty(rows, TCell.Gates * hidden), states = TensorPool.Empty(rows, hidden), h = TensorPool.Empty(steps, batch, hidden);
         using (Tensor inputWeightsTransposed = inputWeights.detach().t().contiguous())
-            gates = FusedMatMul.Run(x, inputWeightsTransposed);
         using (Tensor hiddenWeightsTransposed = hiddenWeights.detach().t().contiguous())
         {
-            new FusedRnnKernel<TCell>((int)steps, batch, hidden)
+            new FusedRnnKernel<TCell>((int)steps, batch, hidden, (int)x.shape[1])
             {
+                Input = TensorMemory.Pointer(x),
+                InputWeightsTransposed = TensorMemory.Pointer(inputWeightsTransposed),
                 Gates = TensorMemory.Pointer(gates),
                 States = TensorMemory.Pointer(states),
                 Hidden = TensorMemory.Pointer(h),
@@ -64,7 +65,8 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
         Tensor gradOutput = grad_output.contiguous();
         Tensor inputGates = TensorPool.Empty(rows, width);
         Tensor hiddenGates = TCell.HiddenProductApart ? TensorPool.Empty(rows, width) : inputGates;
-        new FusedRnnKernel<TCell>(steps, batch, hidden)
+        Tensor gradInputBias = empty(width), gradHiddenBias = empty(width);
+        new FusedRnnKernel<TCell>(steps, batch, hidden, inputSize)
         {
             Gates = TensorMemory.Pointer(gates),
             States = TensorMemory.Pointer(states),
@@ -73,6 +75,8 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
             OutputGradient = TensorMemory.Pointer(gradOutput),
             InputGateGradient = TensorMemory.Pointer(inputGates),
             HiddenGateGradient = TensorMemory.Pointer(hiddenGates),
+            InputBiasGradient = TensorMemory.Pointer(gradInputBias),
+            HiddenBiasGradient = TensorMemory.Pointer(gradHiddenBias),
         }.Backward();
 
         // dW^T = X^T·dG and H_{t−1}^T·dG_h (the operands' transposes read in place), then laid out as nn.LSTM/nn.GRU keep W.
@@ -85,8 +89,6 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
             TensorMemory.Pointer(hiddenWeightsGradT), hidden, rows - batch, width);
         Tensor gradInputWeights = inputWeightsGradT.t().contiguous();
         Tensor gradHiddenWeights = hiddenWeightsGradT.t().contiguous();
-        Tensor gradInputBias = inputGates.sum(new long[] { 0 });
-        Tensor gradHiddenBias = TCell.HiddenProductApart ? hiddenGates.sum(new long[] { 0 }) : gradInputBias.clone();
         Tensor? gradX = null;
         if (inputGradient)
         {

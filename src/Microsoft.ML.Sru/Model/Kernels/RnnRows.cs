@@ -6,8 +6,11 @@ namespace Microsoft.ML.Sru.Model.Kernels;
 /// </summary>
 internal readonly unsafe struct RnnRowForward
 {
-    /// <summary>[Gates·H] in: x·W_ih^T (plus h·W_hh^T unless the cell keeps it apart); out: the gates' activations.</summary>
+    /// <summary>[Gates·H] x·W_ih^T (plus h·W_hh^T unless the cell keeps it apart).</summary>
     public float* Gates { get; init; }
+
+    /// <summary>[Gates·H] out (training): the gates' activations, for the backward.</summary>
+    public float* Activations { get; init; }
 
     /// <summary>[Gates·H] h_{t−1}·W_hh^T, for a cell that keeps it apart.</summary>
     public float* HiddenProduct { get; init; }
