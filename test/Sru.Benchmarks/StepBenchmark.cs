@@ -99,10 +99,10 @@ internal static class StepBenchmark
     }
 
     /// <summary>
-    /// Median step times of fused SRU, reference SRU and nn.LSTM, taken in turn in blocks of ten steps (so that the
-    /// machine's state drifts over all three alike) after each has warmed up, JIT tiers included. The first two steps
-    /// of each block are not counted: libtorch's OpenMP workers keep spinning for a while after the previous
-    /// trainee's last op, which a real training run, one network at a time, never sees.
+    /// Median step times of fused SRU, reference SRU and the LSTM (on its fused layers where they apply), taken in turn
+    /// in blocks of ten steps (so that the machine's state drifts over all three alike) after each has warmed up, JIT
+    /// tiers included. The first two steps of each block are not counted: libtorch's OpenMP workers keep spinning for a
+    /// while after the previous trainee's last op, which a real training run, one network at a time, never sees.
     /// </summary>
     public static (double Fused, double Reference, double Lstm) MedianStepMilliseconds(int warmup, int repeats)
     {
