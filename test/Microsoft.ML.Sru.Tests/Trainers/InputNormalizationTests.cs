@@ -5,7 +5,13 @@ using Microsoft.ML.Sru.Tests.Reliability;
 
 namespace Microsoft.ML.Sru.Tests.Trainers;
 
+/// <remarks>
+/// Not run beside other classes: it compares two trainings to 2e-3, and tests elsewhere reseed and draw from libtorch's
+/// process-wide generator without the trainers' lock (<see cref="TorchSeed"/>), which can shift a concurrent training's
+/// initial weights. In some full parallel runs the LSTM case gave 0.3227 against 0.3173 on one score; alone, never.
+/// </remarks>
 [TestClass]
+[DoNotParallelize]
 public sealed class InputNormalizationTests
 {
     private static RecurrentTrainerOptions Options(string cell) => TinyModels.For(cell, epochs: 6);
