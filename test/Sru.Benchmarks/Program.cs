@@ -157,6 +157,9 @@ if (args.Contains("--robustness"))
     string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
     var variants = Value("--variants", null) is { } picked
         ? picked.Split(',').Select(int.Parse).Select(i => RobustnessSuite.Variants[i]).ToList()
+        : Value("--custom-variants", null) is { } custom
+        // --custom-variants Fashion:5000:raw:28,Digits:20000:unit:56 — variants outside the suite, to check a default on.
+        ? custom.Split(',').Select(RobustnessSuite.ParseVariant).ToList()
         : RobustnessSuite.Variants.ToList();
     var trainers = Value("--trainers", string.Join(',', RobustnessSuite.TrainerNames)).Split(',');
     string? normalization = Value("--normalization", null);

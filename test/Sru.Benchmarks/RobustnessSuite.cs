@@ -33,6 +33,18 @@ internal static class RobustnessSuite
         new("Fashion 60k, 0–255, 28×28", MnistVariant.Fashion, 60_000, true, 28),
     };
 
+    /// <summary>A variant written as dataset:rows:raw|unit:steps, e.g. <c>Fashion:5000:raw:28</c>.</summary>
+    public static Variant ParseVariant(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 4 || !Enum.TryParse(parts[0], out MnistVariant dataset) || !int.TryParse(parts[1], out int rows)
+            || parts[2] is not ("raw" or "unit") || !int.TryParse(parts[3], out int steps) || rows < 1 || steps < 1 || 784 % steps != 0)
+            throw new ArgumentException($"'{text}' is not dataset:rows:raw|unit:steps (Digits or Fashion, rows ≥ 1, raw or unit, steps dividing 784).");
+        bool raw = parts[2] == "raw";
+        string name = $"{(dataset == MnistVariant.Digits ? "MNIST" : dataset.ToString())} {rows / 1000.0:0.#}k, {(raw ? "0–255" : "[0,1]")}, {steps}×{784 / steps}";
+        return new Variant(name, dataset, rows, raw, steps);
+    }
+
     public static readonly string[] TrainerNames = ["Sru", "Lstm", "Gru", "SdcaMaximumEntropy", "LightGbm"];
 
     private static IEstimator<ITransformer> Trainer(MLContext ml, string name, int sequenceLength, Action<RecurrentTrainerOptions>? change) => name switch
