@@ -155,12 +155,23 @@ if (args.Contains("--robustness"))
     // --robustness [--variants 0,3] [--trainers Sru,LightGbm] [--normalization PerStepPosition] [--max-epoch N] [--seeds 1,2,3]:
     // every trainer with its defaults on dataset variants it was not tuned for, no normalizer in the pipeline.
     string Value(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback!;
-    var variants = Value("--variants", null) is { } picked
-        ? picked.Split(',').Select(int.Parse).Select(i => RobustnessSuite.Variants[i]).ToList()
-        : Value("--custom-variants", null) is { } custom
-        // --custom-variants Fashion:5000:raw:28,Digits:20000:unit:56 — variants outside the suite, to check a default on.
-        ? custom.Split(',').Select(RobustnessSuite.ParseVariant).ToList()
-        : RobustnessSuite.Variants.ToList();
+    List<RobustnessSuite.Variant> variants;
+    try
+    {
+        variants = Value("--variants", null) is { } picked
+            ? picked.Split(',').Select(text => int.TryParse(text, out int i) && i >= 0 && i < RobustnessSuite.Variants.Count
+                ? RobustnessSuite.Variants[i]
+                : throw new ArgumentException($"--variants: '{text}' is not a variant index 0–{RobustnessSuite.Variants.Count - 1}.")).ToList()
+            : Value("--custom-variants", null) is { } custom
+            // --custom-variants Fashion:5000:raw:28,Digits:20000:unit:56 — variants outside the suite, to check a default on.
+            ? custom.Split(',').Select(text => RobustnessSuite.ParseVariant(text)).ToList()
+            : RobustnessSuite.Variants.ToList();
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
     var trainers = Value("--trainers", string.Join(',', RobustnessSuite.TrainerNames)).Split(',');
     string? normalization = Value("--normalization", null);
     string? maxEpoch = Value("--max-epoch", null);

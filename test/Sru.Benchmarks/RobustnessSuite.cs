@@ -39,7 +39,7 @@ internal static class RobustnessSuite
         string[] parts = text.Split(':');
         if (parts.Length != 4 || !Enum.TryParse(parts[0], out MnistVariant dataset) || !int.TryParse(parts[1], out int rows)
             || parts[2] is not ("raw" or "unit") || !int.TryParse(parts[3], out int steps) || rows < 1 || steps < 1 || 784 % steps != 0)
-            throw new ArgumentException($"'{text}' is not dataset:rows:raw|unit:steps (Digits or Fashion, rows ≥ 1, raw or unit, steps dividing 784).");
+            throw new ArgumentException($"--custom-variants: '{text}' is not dataset:rows:raw|unit:steps (Digits or Fashion, rows ≥ 1, raw or unit, steps dividing 784).");
         bool raw = parts[2] == "raw";
         string name = $"{(dataset == MnistVariant.Digits ? "MNIST" : dataset.ToString())} {rows / 1000.0:0.#}k, {(raw ? "0–255" : "[0,1]")}, {steps}×{784 / steps}";
         return new Variant(name, dataset, rows, raw, steps);
