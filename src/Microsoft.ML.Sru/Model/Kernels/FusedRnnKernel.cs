@@ -32,10 +32,18 @@ internal sealed unsafe class FusedRnnKernel<TCell>
         _inputSize = inputSize;
     }
 
+    /// <summary>
+    /// Columns of the forward's products: Gates·H rounded up to a multiple of 32, so that <see cref="Sgemm512"/> runs
+    /// on the weights as they are rather than copying them into padded form every step. The weights the forward reads
+    /// (<see cref="InputWeightsTransposed"/>, <see cref="HiddenWeightsTransposed"/>) have this many columns, the ones
+    /// past Gates·H zero.
+    /// </summary>
+    public static int ProductWidth(int hidden) => (TCell.Gates * hidden + 31) / 32 * 32;
+
     /// <summary>[T·B, I]: the layer's input x (forward).</summary>
     public float* Input { get; init; }
 
-    /// <summary>[I, Gates·H]: W_ih^T, for the forward's input product.</summary>
+    /// <summary>[I, <see cref="ProductWidth"/>]: W_ih^T, for the forward's input product.</summary>
     public float* InputWeightsTransposed { get; init; }
 
     /// <summary>[T·B, Gates·H]: the gates' activations, written by the forward and read by the backward.</summary>
@@ -47,7 +55,7 @@ internal sealed unsafe class FusedRnnKernel<TCell>
     /// <summary>[T·B, H]: h at every step.</summary>
     public float* Hidden { get; init; }
 
-    /// <summary>[H, Gates·H]: W_hh^T, for the forward's recurrent product.</summary>
+    /// <summary>[H, <see cref="ProductWidth"/>]: W_hh^T, for the forward's recurrent product.</summary>
     public float* HiddenWeightsTransposed { get; init; }
 
     /// <summary>[Gates·H, H]: W_hh as nn.LSTM/nn.GRU keep it, for the backward's dh_{t−1} = dG_t·W_hh.</summary>
@@ -116,36 +124,36 @@ internal sealed unsafe class FusedRnnKernel<TCell>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardRange(int first, int end)
     {
-        int rows = end - first, hidden = _hidden, width = _width;
+        int rows = end - first, hidden = _hidden, width = _width, productWidth = ProductWidth(hidden);
         // Per-part scratch, reused every step so that it stays in cache: zeros for t = 0, the step's products (the
         // recurrent one apart for a cell that keeps it so); the gate math writes the activations on to Gates.
         float[] zeros = ArrayPool<float>.Shared.Rent(width);
-        float[] inputProduct = ArrayPool<float>.Shared.Rent(rows * width);
-        float[] product = ArrayPool<float>.Shared.Rent(TCell.HiddenProductApart ? rows * width : 1);
+        float[] inputProduct = ArrayPool<float>.Shared.Rent(rows * productWidth);
+        float[] product = ArrayPool<float>.Shared.Rent(TCell.HiddenProductApart ? rows * productWidth : 1);
         try
         {
             Array.Clear(zeros, 0, width);
-            fixed (float* zero = zeros, gates = inputProduct, apart = product)
+            fixed (float* zero = zeros, products = inputProduct, apart = product)
             {
                 for (int t = 0; t < _steps; t++)
                 {
                     long firstRow = (long)t * _batch + first;
-                    Sgemm512.Multiply(new StridedMatrix(Input + firstRow * _inputSize, _inputSize, 1), new StridedMatrix(InputWeightsTransposed, width, 1),
-                        gates, rows, _inputSize, width, singleThreaded: true);
+                    Sgemm512.Multiply(new StridedMatrix(Input + firstRow * _inputSize, _inputSize, 1), new StridedMatrix(InputWeightsTransposed, productWidth, 1),
+                        products, rows, _inputSize, productWidth, singleThreaded: true);
                     if (t > 0)
                     {
                         float* previous = Hidden + (firstRow - _batch) * hidden;
-                        Sgemm512.Multiply(new StridedMatrix(previous, hidden, 1), new StridedMatrix(HiddenWeightsTransposed, width, 1),
-                            TCell.HiddenProductApart ? apart : gates, rows, hidden, width, singleThreaded: true, accumulate: !TCell.HiddenProductApart);
+                        Sgemm512.Multiply(new StridedMatrix(previous, hidden, 1), new StridedMatrix(HiddenWeightsTransposed, productWidth, 1),
+                            TCell.HiddenProductApart ? apart : products, rows, hidden, productWidth, singleThreaded: true, accumulate: !TCell.HiddenProductApart);
                     }
                     for (int b = 0; b < rows; b++)
                     {
                         long row = firstRow + b;
                         var step = new RnnRowForward
                         {
-                            Gates = gates + (long)b * width,
+                            Gates = products + (long)b * productWidth,
                             Activations = Gates + row * width,
-                            HiddenProduct = !TCell.HiddenProductApart ? null : t > 0 ? apart + (long)b * width : zero,
+                            HiddenProduct = !TCell.HiddenProductApart ? null : t > 0 ? apart + (long)b * productWidth : zero,
                             InputBias = InputBias,
                             HiddenBias = HiddenBias,
                             HiddenPrevious = t > 0 ? Hidden + (row - _batch) * hidden : zero,

@@ -31,8 +31,8 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
         int batch = (int)(rows / steps);
 
         Tensor gates = TensorPool.Empty(rows, TCell.Gates * hidden), states = TensorPool.Empty(rows, hidden), h = TensorPool.Empty(steps, batch, hidden);
-        using (Tensor inputWeightsTransposed = inputWeights.detach().t().contiguous())
-        using (Tensor hiddenWeightsTransposed = hiddenWeights.detach().t().contiguous())
+        using (Tensor inputWeightsTransposed = ProductWeights(inputWeights, hidden))
+        using (Tensor hiddenWeightsTransposed = ProductWeights(hiddenWeights, hidden))
         {
             new FusedRnnKernel<TCell>((int)steps, batch, hidden, (int)x.shape[1])
             {
@@ -50,6 +50,14 @@ internal sealed class RnnLayerFunction<TCell> : autograd.SingleTensorFunction<Rn
         ctx.save_data(StepsKey, steps);
         ctx.save_data(InputGradientKey, x.requires_grad);
         return h;
+    }
+
+    /// <summary>W [G·H, K] as the forward's products read it: W^T, [K, <see cref="FusedRnnKernel{TCell}.ProductWidth"/>], zero past G·H.</summary>
+    private static Tensor ProductWeights(Tensor weights, int hidden)
+    {
+        using Tensor transposed = weights.detach().t();
+        long padding = FusedRnnKernel<TCell>.ProductWidth(hidden) - transposed.shape[1];
+        return padding == 0 ? transposed.contiguous() : nn.functional.pad(transposed, new long[] { 0, padding }).contiguous();
     }
 
     public override unsafe List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
